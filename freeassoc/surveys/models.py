@@ -1,0 +1,138 @@
+"""Surveys, collectors, invitations, drafts and responses.
+
+Privacy is in the shape of these tables: a Response has no address, agent, cookie, token or
+time finer than the day; an InvitationToken keeps only a hash and whether it was used; a Draft
+keeps only a hash of its browser key and of its resume code.
+"""
+
+import hashlib
+import secrets
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from freeassoc.orgs.models import Organisation
+
+from . import instrument as instruments
+
+
+def digest(secret: str) -> str:
+    """Hash of a high-entropy secret (token, resume code, draft key). No salt is needed:
+    the secrets are random and long, so the hash cannot be reversed by guessing."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_slug() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Survey(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Not yet open"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="surveys")
+    title = models.CharField(max_length=200)
+    instrument_slug = models.CharField(max_length=80)
+    instrument_version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    disclosure_k = models.PositiveSmallIntegerField(
+        default=10, help_text="Counts under this number are never published."
+    )
+    retention = models.CharField(
+        max_length=300,
+        default="Answers are kept for five years from the survey's close, then deleted.",
+    )
+    is_synthetic = models.BooleanField(
+        default=False, help_text="Demo data: made up, labelled as such wherever it appears."
+    )
+    published = models.BooleanField(default=False)
+    created_on = models.DateField(auto_now_add=True)
+    opened_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def instrument(self) -> instruments.Instrument:
+        return instruments.get(self.instrument_slug, self.instrument_version)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:detail", args=[self.pk])
+
+
+class Collector(models.Model):
+    """A way in to a survey: an open link anyone may use, or single-use invitations."""
+
+    class Kind(models.TextChoices):
+        OPEN_LINK = "open", "Open link"
+        INVITATIONS = "invite", "Invitations"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="collectors")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    slug = models.CharField(max_length=20, unique=True, default=new_slug)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("respond:intro", args=[self.slug])
+
+
+class InvitationToken(models.Model):
+    """Only the hash of a token. Redeeming it sets `used` and nothing else: no time, no link
+    to the draft or the response it opened."""
+
+    collector = models.ForeignKey(Collector, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    used = models.BooleanField(default=False)
+
+
+class Draft(models.Model):
+    """Answers in progress. Identified by the hash of a random key kept in the respondent's
+    browser; resumable from elsewhere by the hash of a code shown once. After submission the
+    draft keeps no answers, only the fact it was sent, so a retried POST is recognised."""
+
+    collector = models.ForeignKey(Collector, on_delete=models.CASCADE, related_name="drafts")
+    key_hash = models.CharField(max_length=64, unique=True)
+    resume_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    answers = models.JSONField(default=dict)
+    submitted = models.BooleanField(default=False)
+    expires_on = models.DateField()
+
+    def is_expired(self) -> bool:
+        return self.expires_on < timezone.localdate()
+
+
+class Response(models.Model):
+    """One completed questionnaire: the answers, which collector kind, and the day only."""
+
+    class Source(models.TextChoices):
+        WEB = "web", "Web form"
+        IMPORT = "import", "Imported"
+        SYNTHETIC = "synthetic", "Synthetic (demo)"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    collector_kind = models.CharField(max_length=10, choices=Collector.Kind.choices, blank=True)
+    instrument_version = models.PositiveIntegerField()
+    submitted_on = models.DateField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    answers = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["survey", "submitted_on"])]

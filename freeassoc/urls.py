@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from freeassoc.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("privacy/", core_views.privacy, name="privacy"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("org/", include("freeassoc.surveys.urls_organiser")),
+    path("s/", include("freeassoc.surveys.urls_respond")),
+    path("admin/", admin.site.urls),
+]
