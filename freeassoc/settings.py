@@ -160,6 +160,7 @@ STORAGES = {
 if DEBUG or envbool("FREEASSOC_STATIC_FROM_SOURCE", True):
     # Serve straight from the apps' static folders: no collectstatic step for the demo.
     WHITENOISE_USE_FINDERS = True
+    STATIC_ROOT = None
     STORAGES["staticfiles"] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
     }
@@ -213,3 +214,4 @@ FREEASSOC_RATELIMIT_SUBMIT = os.environ.get("FREEASSOC_RATELIMIT_SUBMIT", "20/h"
 FREEASSOC_RATELIMIT_RESUME = os.environ.get("FREEASSOC_RATELIMIT_RESUME", "10/h")
 
 FREEASSOC_RATELIMIT = envbool("FREEASSOC_RATELIMIT", True)
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout by username: see the comment on AXES_*

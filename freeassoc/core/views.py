@@ -1,2 +1,14 @@
-def home(): ...
-healthz = privacy = home
+from django.http import HttpResponse
+from django.shortcuts import render
+
+
+def home(request):
+    return render(request, "core/home.html")
+
+
+def privacy(request):
+    return render(request, "core/privacy.html")
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")

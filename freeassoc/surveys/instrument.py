@@ -131,7 +131,7 @@ class Instrument:
         """Drop answers to questions that skip logic now hides (an answer changed upstream)."""
         kept: dict[str, Any] = {}
         for page in self.pages:
-            if not page.visible(kept | answers):
+            if not page.visible(answers):
                 continue
             for q in page.questions:
                 if q.id in answers and q.visible(answers):

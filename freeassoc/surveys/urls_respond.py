@@ -9,6 +9,5 @@ urlpatterns = [
     path("<str:slug>/resume/", views.resume, name="resume"),
     path("<str:slug>/p/<str:page_id>/", views.page, name="page"),
     path("<str:slug>/review/", views.review, name="review"),
-    path("<str:slug>/saved/", views.saved, name="saved"),
     path("<str:slug>/thanks/", views.thanks, name="thanks"),
 ]

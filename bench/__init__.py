@@ -1,0 +1,1 @@
+"""Benchmarks and their harness (never timed tests). See bench/submissions.py."""

@@ -1,0 +1,25 @@
+"""The `freeassoc` command: Django's management commands under one name.
+
+`freeassoc serve`, `freeassoc demo`, and every other management command; a dash in a command's
+name stands for an underscore (`freeassoc import-responses` runs `import_responses`).
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    if len(argv) > 1 and argv[1] == "demo":
+        # The demo serves plain HTTP on this machine: secure-only cookies would never be sent.
+        os.environ.setdefault("FREEASSOC_HTTPS", "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "freeassoc.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

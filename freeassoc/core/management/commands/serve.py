@@ -1,0 +1,53 @@
+import multiprocessing
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from gunicorn.app.base import BaseApplication
+
+# The access log never names the client: no %(h)s (address), no %(a)s (agent), and the path
+# without its query string (%(U)s), which may carry an invitation token.
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from freeassoc.wsgi import application
+
+        return application
+
+
+def workers_default() -> int:
+    return min(2 * multiprocessing.cpu_count() + 1, 9)
+
+
+class Command(BaseCommand):
+    help = "Migrate the database, then serve the application with gunicorn."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=workers_default())
+        parser.add_argument("--no-access-log", action="store_true")
+
+    def handle(self, *args, host, port, workers, no_access_log, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers")
+        _Gunicorn(
+            {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "accesslog": None if no_access_log else "-",
+                "access_log_format": ACCESS_LOG_FORMAT,
+                "forwarded_allow_ips": "127.0.0.1,::1",
+                "timeout": 60,
+            }
+        ).run()

@@ -1,0 +1,38 @@
+"""What organiser pages read about surveys."""
+
+from django.db.models import Count, Q
+
+from freeassoc.orgs.models import Membership
+
+from .models import Response, Survey
+
+
+def surveys_for_user(user):
+    return (
+        Survey.objects.filter(organisation__members__user=user)
+        .select_related("organisation")
+        .annotate(response_count=Count("responses"))
+        .order_by("organisation__name", "-created_on", "title")
+    )
+
+
+def memberships_for_user(user):
+    return Membership.objects.filter(user=user).select_related("organisation")
+
+
+def responses_per_day(survey: Survey) -> list[dict]:
+    rows = list(
+        Response.objects.filter(survey=survey)
+        .values("submitted_on")
+        .annotate(count=Count("id"))
+        .order_by("-submitted_on")[:60]
+    )
+    peak = max((r["count"] for r in rows), default=0)
+    return [{**r, "peak": peak} for r in rows]
+
+
+def collectors_with_counts(survey: Survey):
+    return survey.collectors.annotate(
+        issued=Count("tokens"), used=Count("tokens", filter=Q(tokens__used=True))
+    ).order_by("pk")
+

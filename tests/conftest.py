@@ -1,0 +1,61 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from freeassoc.orgs.models import Membership, Organisation
+from freeassoc.surveys.models import Collector, Survey
+
+
+@pytest.fixture
+def org(db):
+    return Organisation.objects.create(
+        name="Counsellors Together (test)", slug="ct", kind="workers_group", approved=True
+    )
+
+
+@pytest.fixture
+def other_org(db):
+    return Organisation.objects.create(
+        name="Another Union", slug="au", kind="union", approved=True
+    )
+
+
+def _member(org, username, role):
+    user = get_user_model().objects.create_user(username, password="correct horse battery")
+    Membership.objects.create(organisation=org, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def organiser(org):
+    return _member(org, "olive", Membership.Role.ORGANISER)
+
+
+@pytest.fixture
+def analyst(org):
+    return _member(org, "ana", Membership.Role.ANALYST)
+
+
+@pytest.fixture
+def outsider(other_org):
+    return _member(other_org, "oscar", Membership.Role.OWNER)
+
+
+@pytest.fixture
+def survey(org):
+    return Survey.objects.create(
+        organisation=org,
+        title="Working conditions 2026",
+        instrument_slug="surviving-work",
+        instrument_version=1,
+        status=Survey.Status.OPEN,
+    )
+
+
+@pytest.fixture
+def open_link(survey):
+    return Collector.objects.create(survey=survey, kind="open", name="Newsletter")
+
+
+@pytest.fixture
+def invite_collector(survey):
+    return Collector.objects.create(survey=survey, kind="invite", name="Mailing list")
