@@ -117,7 +117,10 @@ CACHES = {
     }
 }
 if cache_url := os.environ.get("REDIS_URL"):
-    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": cache_url,
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -161,9 +164,7 @@ if DEBUG or envbool("FREEASSOC_STATIC_FROM_SOURCE", True):
     # Serve straight from the apps' static folders: no collectstatic step for the demo.
     WHITENOISE_USE_FINDERS = True
     STATIC_ROOT = None
-    STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # Security headers. HTTPS settings are on unless the operator says the site is plain HTTP
 # (the embedded demo on localhost).

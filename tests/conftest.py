@@ -14,9 +14,7 @@ def org(db):
 
 @pytest.fixture
 def other_org(db):
-    return Organisation.objects.create(
-        name="Another Union", slug="au", kind="union", approved=True
-    )
+    return Organisation.objects.create(name="Another Union", slug="au", kind="union", approved=True)
 
 
 def _member(org, username, role):

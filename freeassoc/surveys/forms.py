@@ -52,7 +52,9 @@ class PageForm(forms.Form):
         """(question, bound field, prefer-not-to-say bound field or None, anchor) for templates."""
         for q in self.questions:
             field = self[q.id]
-            prefer = self[f"{q.id}__{PREFER_NOT}"] if f"{q.id}__{PREFER_NOT}" in self.fields else None
+            prefer = (
+                self[f"{q.id}__{PREFER_NOT}"] if f"{q.id}__{PREFER_NOT}" in self.fields else None
+            )
             grouped = q.type in {"single", "multiple", "pay_band"}
             yield q, field, prefer, f"{field.auto_id}_0" if grouped else field.auto_id
 
@@ -93,9 +95,7 @@ class PageForm(forms.Form):
             if q.type == "number" and q.sensitive:
                 prefer_not = data.get(f"{q.id}__{PREFER_NOT}")
                 if prefer_not and data.get(q.id) is not None:
-                    self.add_error(
-                        q.id, "Give a number or tick “Prefer not to say”, not both."
-                    )
+                    self.add_error(q.id, "Give a number or tick “Prefer not to say”, not both.")
                 elif q.required and not prefer_not and data.get(q.id) is None:
                     self.add_error(q.id, "Enter a number, or tick “Prefer not to say”.")
         merged = {**self.answers, **{k: v for k, v in data.items() if v not in (None, "", [])}}

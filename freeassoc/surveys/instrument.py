@@ -246,9 +246,7 @@ def _question(data: Any, path, seen: dict[str, Question]) -> Question:
     low, high = data.get("min"), data.get("max")
     if qtype == "number":
         if not isinstance(low, int) or not isinstance(high, int) or low >= high:
-            raise InstrumentError(
-                path, line, f"number question '{qid}' needs whole 'min' < 'max'"
-            )
+            raise InstrumentError(path, line, f"number question '{qid}' needs whole 'min' < 'max'")
     question = Question(
         id=qid,
         type=qtype,

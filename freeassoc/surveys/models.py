@@ -59,6 +59,9 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("surveys:detail", args=[self.pk])
+
     @property
     def instrument(self) -> instruments.Instrument:
         return instruments.get(self.instrument_slug, self.instrument_version)
@@ -66,9 +69,6 @@ class Survey(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
-
-    def get_absolute_url(self) -> str:
-        return reverse("surveys:detail", args=[self.pk])
 
 
 class Collector(models.Model):
@@ -102,6 +102,9 @@ class InvitationToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     used = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} ({'used' if self.used else 'unused'})"
+
 
 class Draft(models.Model):
     """Answers in progress. Identified by the hash of a random key kept in the respondent's
@@ -114,6 +117,9 @@ class Draft(models.Model):
     answers = models.JSONField(default=dict)
     submitted = models.BooleanField(default=False)
     expires_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk}"
 
     def is_expired(self) -> bool:
         return self.expires_on < timezone.localdate()
@@ -136,3 +142,6 @@ class Response(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["survey", "submitted_on"])]
+
+    def __str__(self) -> str:
+        return f"Response {self.pk} to {self.survey_id}"

@@ -35,4 +35,3 @@ def collectors_with_counts(survey: Survey):
     return survey.collectors.annotate(
         issued=Count("tokens"), used=Count("tokens", filter=Q(tokens__used=True))
     ).order_by("pk")
-

@@ -45,8 +45,11 @@ def _progress(instrument, answers, page=None) -> dict:
 
 
 def _first_incomplete(instrument, answers) -> str | None:
+    """The first page with nothing answered or a required answer missing; None: review."""
+    missing = {q.id for q in instrument.missing_required(answers)}
     for page in instrument.visible_pages(answers):
-        if not any(q.id in answers for q in page.questions):
+        ids = {q.id for q in page.questions}
+        if ids & missing or not ids & answers.keys():
             return page.id
     return None
 
@@ -155,9 +158,7 @@ def page(request, slug, page_id):
 
 def _saved(request, collector, draft):
     code = services.draft_save_for_later(draft=draft)
-    response = render(request, "surveys/respond/saved.html", _context(collector, code=code))
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "surveys/respond/saved.html", _context(collector, code=code))
 
 
 @never_cache

@@ -1,8 +1,11 @@
 import pytest
 
+from freeassoc.surveys import instrument as instruments
 from freeassoc.surveys.models import Draft, Response
 
-from .answering import complete
+from .answering import complete, page_data
+
+PAGES = {p.id: p for p in instruments.get("surviving-work", 1).pages}
 
 
 def test_a_respondent_completes_the_survey_and_one_response_is_stored(client, open_link):
@@ -48,9 +51,7 @@ def test_a_missing_required_answer_is_shown_on_the_page_with_a_summary(client, o
 
 
 @pytest.mark.parametrize("value", ["-1", "21", "two", "1e3"])
-def test_an_out_of_range_or_non_numeric_number_is_refused_with_a_message(
-    client, open_link, value
-):
+def test_an_out_of_range_or_non_numeric_number_is_refused_with_a_message(client, open_link, value):
     client.post(f"/s/{open_link.slug}/start/")
     page = client.post(f"/s/{open_link.slug}/p/work/", {"employer_count": value})
     assert page.status_code == 400
@@ -58,35 +59,23 @@ def test_an_out_of_range_or_non_numeric_number_is_refused_with_a_message(
 
 
 def test_exclusive_options_cannot_be_ticked_with_others(client, open_link):
-    complete_to = client.post(f"/s/{open_link.slug}/start/")
-    assert complete_to.status_code == 302
-    from .answering import page_data
-    from freeassoc.surveys import instrument as instruments
-
-    pages = {p.id: p for p in instruments.get("surviving-work", 1).pages}
-    client.post(f"/s/{open_link.slug}/p/work/", page_data(pages["work"]))
-    data = page_data(pages["role"], {"roles": ["none", "teaching"]})
+    assert client.post(f"/s/{open_link.slug}/start/").status_code == 302
+    client.post(f"/s/{open_link.slug}/p/work/", page_data(PAGES["work"]))
+    data = page_data(PAGES["role"], {"roles": ["none", "teaching"]})
     page = client.post(f"/s/{open_link.slug}/p/role/", data)
     assert page.status_code == 400
     assert "cannot be ticked together" in page.text
 
 
-def test_a_same_page_condition_makes_the_follow_up_required_only_when_it_holds(
-    client, open_link
-):
-    from freeassoc.surveys import instrument as instruments
-
-    from .answering import page_data
-
-    pages = {p.id: p for p in instruments.get("surviving-work", 1).pages}
+def test_a_same_page_condition_makes_the_follow_up_required_only_when_it_holds(client, open_link):
     client.post(f"/s/{open_link.slug}/start/")
-    data = page_data(pages["pay"], {"honorary": "yes"})
+    data = page_data(PAGES["pay"], {"honorary": "yes"})
     del data["honorary_sector"]
     for page_id in ("work", "role", "iapt", "iapt_detail"):
-        client.post(f"/s/{open_link.slug}/p/{page_id}/", page_data(pages[page_id]))
+        client.post(f"/s/{open_link.slug}/p/{page_id}/", page_data(PAGES[page_id]))
     page = client.post(f"/s/{open_link.slug}/p/pay/", data)
     assert page.status_code == 400 and "because of your answer above" in page.text
-    data = page_data(pages["pay"], {"honorary": "no"})
+    data = page_data(PAGES["pay"], {"honorary": "no"})
     assert client.post(f"/s/{open_link.slug}/p/pay/", data).status_code == 302
     assert "honorary_sector" not in Draft.objects.get().answers
 
@@ -116,14 +105,8 @@ def test_a_closed_survey_takes_no_answers(client, open_link):
 def test_a_survey_closed_while_someone_answers_refuses_the_send_without_losing_answers(
     client, open_link
 ):
-    from .answering import complete as _complete  # noqa: F401
-
     survey = open_link.survey
     client.post(f"/s/{open_link.slug}/start/")
-    from freeassoc.surveys import instrument as instruments
-
-    from .answering import page_data
-
     for page in instruments.get("surviving-work", 1).visible_pages(
         {"iapt_relation": "employed", "honorary": "no", "nhs_work": "contracted"}
     ):
