@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "freeassoc.core",
     "freeassoc.orgs",
     "freeassoc.surveys",
+    "freeassoc.findings",
+    "freeassoc.groups",
+    "freeassoc.surgeries",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SurgeriesConfig(AppConfig):
+    name = "freeassoc.surgeries"
