@@ -1,5 +1,7 @@
 """Forms built from the instrument: one Django form per questionnaire page."""
 
+from dataclasses import dataclass
+
 from django import forms
 
 from freeassoc.orgs.models import Membership, Organisation
@@ -14,6 +16,17 @@ def _condition_hint(question: Question, instrument) -> str:
     target = instrument.questions[condition.question]
     answers = " or ".join(f"“{target.label_for(c)}”" for c in condition.any_of)
     return f"Answer this only if you answered {answers} to “{target.label}”"
+
+
+@dataclass
+class Row:
+    q: Question
+    field: forms.BoundField
+    prefer: forms.BoundField | None
+    anchor: str  # the element the error summary links to
+    grouped: bool  # radios or checkboxes: a fieldset
+    controller: str  # same-page condition: the question that shows this one...
+    controller_codes: str  # ...and its codes that do, space-separated
 
 
 class PageForm(forms.Form):
@@ -48,15 +61,26 @@ class PageForm(forms.Form):
             elif initial is not None:
                 self.initial[q.id] = initial
 
-    def rows(self):
-        """(question, bound field, prefer-not-to-say bound field or None, anchor) for templates."""
+    def rows(self) -> list["Row"]:
+        """What the page template needs for each question."""
+        rows = []
         for q in self.questions:
             field = self[q.id]
-            prefer = (
-                self[f"{q.id}__{PREFER_NOT}"] if f"{q.id}__{PREFER_NOT}" in self.fields else None
-            )
+            name = f"{q.id}__{PREFER_NOT}"
             grouped = q.type in {"single", "multiple", "pay_band"}
-            yield q, field, prefer, f"{field.auto_id}_0" if grouped else field.auto_id
+            condition = self.conditional.get(q.id)
+            rows.append(
+                Row(
+                    q=q,
+                    field=field,
+                    prefer=self[name] if name in self.fields else None,
+                    anchor=f"{field.auto_id}_0" if grouped else field.auto_id,
+                    grouped=grouped,
+                    controller=condition.show_if.question if condition else "",
+                    controller_codes=" ".join(condition.show_if.any_of) if condition else "",
+                )
+            )
+        return rows
 
     def _field(self, q: Question, required: bool) -> forms.Field:
         help_text = q.help
