@@ -182,7 +182,10 @@ SECURE_SSL_REDIRECT = HTTPS and envbool("FREEASSOC_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin": no other site ever learns which page a visitor came from, as with
+# "no-referrer"; but under "no-referrer" browsers send `Origin: null` with our own form POSTs,
+# which Django's CSRF protection rightly refuses.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

@@ -88,22 +88,42 @@ class PageForm(forms.Form):
             help_text = (help_text + " " if help_text else "") + _condition_hint(q, self.instrument)
         common = {"label": q.label, "help_text": help_text, "required": required}
         if q.type in {"single", "pay_band"}:
-            return forms.ChoiceField(choices=q.choices, widget=forms.RadioSelect, **common)
+            return forms.ChoiceField(
+                choices=q.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose an answer."},
+                **common,
+            )
         if q.type == "multiple":
             return forms.MultipleChoiceField(
-                choices=q.choices, widget=forms.CheckboxSelectMultiple, **common
+                choices=q.choices,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"required": "Tick at least one answer."},
+                **common,
             )
         if q.type == "number":
-            required = required and not q.sensitive
-            common["required"] = required
+            common["required"] = required and not q.sensitive
+            out_of_range = f"Enter a whole number from {q.min} to {q.max}."
             return forms.IntegerField(
                 min_value=q.min,
                 max_value=q.max,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                error_messages={
+                    "required": "Enter a number.",
+                    "invalid": out_of_range,
+                    "min_value": out_of_range,
+                    "max_value": out_of_range,
+                },
                 **common,
             )
         return forms.CharField(
-            max_length=q.max_length, widget=forms.Textarea(attrs={"rows": 5}), **common
+            max_length=q.max_length,
+            widget=forms.Textarea(attrs={"rows": 5}),
+            error_messages={
+                "max_length": "Please keep this to %(limit_value)d characters or fewer "
+                "(it has %(show_value)d)."
+            },
+            **common,
         )
 
     def clean(self):
