@@ -75,6 +75,7 @@ PREFER_NOT_SUFFIX = "__prefer_not"  # the page form's "Prefer not to say" box fo
 
 TARGET_RATIO = 0.5
 TARGET_P95_MS = 100.0
+NOISE_CORES = 0.25  # CPU used by neither client, gunicorn nor PostgreSQL: someone else's work
 
 
 class HarnessError(RuntimeError):
@@ -103,7 +104,15 @@ def machine_info() -> dict:
         "memory_gb": mem_gb,
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "loadavg_before": _loadavg(),
     }
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def _proc_ticks(pid: int) -> int:
@@ -128,11 +137,27 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() in {"postgres", "postmaster"}:
+                    pids.append(int(entry.name))
+    return pids
+
+
+def _cpu_jiffies() -> list[int]:
+    """user nice system idle iowait irq softirq steal, over all CPUs since boot."""
+    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    return parts + [0] * (8 - len(parts))
+
+
 def _machine_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies over all CPUs since boot."""
-    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = parts[3] + (parts[4] if len(parts) > 4 else 0)  # idle + iowait
-    total = sum(parts[:8])  # guest time is already counted in user
+    """(busy, total) jiffies over all CPUs since boot (steal counts as busy)."""
+    parts = _cpu_jiffies()
+    idle = parts[3] + parts[4]  # idle + iowait
+    total = sum(parts)  # guest time is already counted in user
     return total - idle, total
 
 
@@ -152,8 +177,10 @@ class CpuMeter:
     def start(self) -> None:
         self.t0 = time.perf_counter()
         self.machine0 = _machine_ticks()
+        self.steal0 = _cpu_jiffies()[7]
         self.client0 = time.process_time()
         self.server0 = self._server_ticks()
+        self.pg0 = {pid: _proc_ticks(pid) for pid in _postgres_pids()}
 
     def stop(self) -> dict:
         wall = time.perf_counter() - self.t0
@@ -162,20 +189,21 @@ class CpuMeter:
         client = time.process_time() - self.client0
         server1 = self._server_ticks()
         server = sum(t - self.server0.get(pid, 0) for pid, t in server1.items()) / self.hz
+        pg = sum(_proc_ticks(pid) - self.pg0.get(pid, 0) for pid in _postgres_pids()) / self.hz
         ncpu = len(os.sched_getaffinity(0))
+        busy_cores = (busy1 - busy0) / max(1, total1 - total0) * ncpu
+        steal = (_cpu_jiffies()[7] - self.steal0) / max(1, total1 - total0) * 100
         return {
-            "machine_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
+            "machine_busy_pct": round(100 * busy_cores / ncpu, 1),
             "client_cores": round(client / wall, 2),
             "gunicorn_cores": round(server / wall, 2),
+            "postgres_cores": round(pg / wall, 2),
+            # anything else: other people's work on the machine, the kernel's softirqs...
             "other_cores": round(
-                max(
-                    0.0,
-                    (busy1 - busy0) / max(1, total1 - total0) * ncpu
-                    - client / wall
-                    - server / wall,
-                ),
-                2,
+                max(0.0, busy_cores - (client + server + pg) / wall - steal / 100 * ncpu), 2
             ),
+            # time the hypervisor gave to other guests: the machine itself was slower
+            "steal_pct": round(steal, 1),
         }
 
 
@@ -565,10 +593,10 @@ def floor_form(rng: random.Random) -> list[tuple[str, str]]:
     ]
     out = []
     for i in range(FLOOR_FIELDS):
-        if i % 10 == 9:
-            value = str(rng.randint(0, 80))
-        elif i == FLOOR_FIELDS - 1:
+        if i == FLOOR_FIELDS - 1:
             value = "bench floor " + secrets.token_hex(8)
+        elif i % 10 == 9:
+            value = str(rng.randint(0, 80))
         else:
             value = rng.choice(words)
         out.append((f"q{i:02d}", value))
@@ -668,10 +696,10 @@ async def one_survey(client: Client, plan: Plan, ctx: dict) -> None:
         stats.uncertain.add(plan.marker)
         stats.error("submit", "submit did not redirect to thanks", {"location": location})
         raise Failed
-    await follow(location)
     stats.completed[plan.marker] = plan.expected
     if stats.measure_start <= time.perf_counter() <= stats.measure_end:
         stats.surveys_in_window += 1
+    await follow(location)
 
 
 async def run_phase(
@@ -697,9 +725,14 @@ async def run_phase(
         t0 = time.perf_counter()
         stats.measure_start = t0 + warmup
         stats.measure_end = stats.measure_start + seconds
-        tasks = [
-            asyncio.create_task(make_task(client, vu, stats.measure_end)) for vu in range(users)
-        ]
+        # Ramp up over the first half of the warm-up, so respondents do not move in lockstep.
+        ramp = warmup / 2
+
+        async def staggered(vu: int) -> None:
+            await asyncio.sleep(ramp * vu / users)
+            await make_task(client, vu, stats.measure_end)
+
+        tasks = [asyncio.create_task(staggered(vu)) for vu in range(users)]
         await asyncio.sleep(max(0.0, stats.measure_start - time.perf_counter()))
         cpu.start()
         await asyncio.sleep(max(0.0, stats.measure_end - time.perf_counter()))
@@ -713,6 +746,52 @@ async def run_phase(
             if task.exception() is not None:
                 raise HarnessError(f"{name}: a virtual user crashed: {task.exception()!r}")
     return stats, usage
+
+
+def merge_runs(runs: list[tuple[Stats, dict]]) -> tuple[Stats, dict]:
+    """Several rounds of one phase as one: counts and latencies pooled, CPU averaged."""
+    if len(runs) == 1:
+        return runs[0]
+    out = Stats()
+    for stats, _ in runs:
+        for kind, values in stats.latencies.items():
+            out.latencies[kind].extend(values)
+        out.counts.update(stats.counts)
+        out.totals.update(stats.totals)
+        out.errors.update(stats.errors)
+        out.samples += stats.samples[: max(0, 8 - len(out.samples))]
+        out.surveys_in_window += stats.surveys_in_window
+        out.completed.update(stats.completed)
+        out.uncertain |= stats.uncertain
+        out.failed_surveys += stats.failed_surveys
+        out.off_plan_pages += stats.off_plan_pages
+        out.order_mismatches += stats.order_mismatches
+    usage = {
+        key: round(sum(u[key] for _, u in runs) / len(runs), 2)
+        for key in runs[0][1]
+        if key != "unfinished_at_drain_deadline"
+    }
+    usage["unfinished_at_drain_deadline"] = sum(u["unfinished_at_drain_deadline"] for _, u in runs)
+    return out, usage
+
+
+def wait_quiet(limit: float, threshold_cores: float = 0.3) -> None:
+    """Wait (at most `limit` seconds) until the machine's CPUs are nearly idle over 2 s."""
+    if limit <= 0:
+        return
+    deadline = time.monotonic() + limit
+    while True:
+        busy0, total0 = _machine_ticks()
+        time.sleep(2)
+        busy1, total1 = _machine_ticks()
+        cores = (busy1 - busy0) / max(1, total1 - total0) * len(os.sched_getaffinity(0))
+        if cores < threshold_cores:
+            return
+        if time.monotonic() > deadline:
+            print(f"  (machine still busy: {cores:.2f} cores in use; going ahead)", flush=True)
+            return
+        print(f"  waiting for a quiet machine: {cores:.2f} cores in use by others", flush=True)
+        time.sleep(8)
 
 
 # --------------------------------------------------------------------------------------------
@@ -797,7 +876,8 @@ def print_report(r: dict) -> None:
     print(f"Survey-submission benchmark  {r['when']}")
     print(
         f"machine   : {m['nproc']} cores, {m['cpu_model']}, {m['memory_gb']} GB, "
-        f"Linux {m['kernel']}, Python {m['python']}"
+        f"Linux {m['kernel']}, Python {m['python']}, load average before the run "
+        f"{m['loadavg_before']}"
     )
     print(f"database  : {r['database']}")
     print(
@@ -808,7 +888,11 @@ def print_report(r: dict) -> None:
         f"client    : aiohttp {r['versions']['aiohttp']}, one asyncio loop, on the same "
         f"machine: client, gunicorn and the database share the {m['nproc']} cores"
     )
-    print(f"phases    : {r['warmup']} s warm-up + {r['seconds']} s measured each")
+    rounds = r["rounds"]
+    print(
+        f"phases    : {r['warmup']} s warm-up + {r['seconds']} s measured each"
+        + (f", {rounds} rounds alternating floor and real flow, pooled" if rounds > 1 else "")
+    )
     print(line)
     if f:
         print(
@@ -820,6 +904,8 @@ def print_report(r: dict) -> None:
             f"  POST/s {p['per_s']:>8}   p50 {p['p50_ms']} ms  p95 {p['p95_ms']} ms  "
             f"p99 {p['p99_ms']} ms  max {p['max_ms']} ms"
         )
+        if rounds > 1:
+            print(f"  POST/s by round {f['rounds_per_s']}")
         print(f"  errors {f['errors'] or 'none'}")
         print(f"  cpu    {f['cpu']}")
     if real:
@@ -836,6 +922,8 @@ def print_report(r: dict) -> None:
             f"  of which submits/s            {s['per_s']:>8}   p50 {s['p50_ms']} ms  "
             f"p95 {s['p95_ms']} ms  p99 {s['p99_ms']} ms"
         )
+        if rounds > 1:
+            print(f"  page POSTs/s by round {real['rounds_per_s']}")
         st, it = real["start"], real["intro"]
         print(
             f"  start POSTs/s                 {st['per_s']:>8}   p95 {st['p95_ms']} ms;  "
@@ -882,6 +970,17 @@ def print_report(r: dict) -> None:
         for sample in r["samples"]:
             print(f"  {json.dumps(sample)[:1500]}")
     print(line)
+    noisy = [
+        f"{name}: {phase['cpu']['other_cores']} cores"
+        for name, phase in (("floor", f), ("real flow", real))
+        if phase and phase["cpu"]["other_cores"] > NOISE_CORES
+    ]
+    if noisy:
+        print(
+            "WARNING: other work used the CPU during the run ("
+            + "; ".join(noisy)
+            + "): the figures are not trustworthy; run again on a quiet machine."
+        )
     if f and real:
         t = r["targets"]
         print(
@@ -950,8 +1049,9 @@ def parse_args(argv=None):
     p.add_argument(
         "--warmup",
         type=bounded(0, 60, float),
-        default=3.0,
-        help="unmeasured seconds at the start of each phase (default 3)",
+        default=5.0,
+        help="unmeasured seconds at the start of each phase, the first half of them a "
+        "ramp-up (default 5)",
     )
     p.add_argument(
         "--users",
@@ -967,12 +1067,34 @@ def parse_args(argv=None):
     p.add_argument(
         "--phases", default="floor,real", help="comma-separated, from floor,real (default both)"
     )
-    p.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
+    p.add_argument(
+        "--rounds",
+        type=bounded(1, 10),
+        default=1,
+        help="alternate floor and real flow this many times and pool the figures, so both "
+        "phases see the same conditions on a shared machine (default 1)",
+    )
+    p.add_argument(
+        "--wait-quiet",
+        type=bounded(0, 3600, float),
+        default=0.0,
+        metavar="SECONDS",
+        help="before each phase, wait up to this long for the CPUs to be idle (default 0: "
+        "do not wait)",
+    )
+    p.add_argument(
+        "--worker-class",
+        choices=["sync", "gthread"],
+        default="gthread",
+        help="gunicorn worker class (default gthread: keeps connections alive, measured "
+        "faster than sync)",
+    )
     p.add_argument(
         "--workers",
         type=bounded(1, 64),
-        default=2 * ncpu + 1,
-        help=f"gunicorn workers (default 2*cores+1 = {2 * ncpu + 1})",
+        default=ncpu,
+        help=f"gunicorn workers (default: one per core = {ncpu}; on the 2-core machine "
+        "gthread 2x4 measured best, 2*cores+1 = 5 workers 5-10%% slower)",
     )
     p.add_argument(
         "--threads", type=bounded(1, 64), default=4, help="threads per gthread worker (default 4)"
@@ -1047,96 +1169,124 @@ def _main(args, workdir: Path) -> int:
         ),
         "seconds": args.seconds,
         "warmup": args.warmup,
+        "rounds": args.rounds,
         "floor": None,
         "real": None,
         "samples": [],
     }
     drain = max(30.0, args.seconds)
+    measured = args.seconds * args.rounds
     print(f"database: {described}", flush=True)
     print(f"starting gunicorn: {' '.join(server.command[2:])}", flush=True)
+    floor_runs: list[tuple[Stats, dict]] = []
+    real_runs: list[tuple[Stats, dict]] = []
+    run_id = secrets.token_hex(3)
     try:
         server.start()
         cpu = CpuMeter(server.proc.pid)
-        if "floor" in args.phases:
-            print(
-                f"floor: {args.floor_users} users, {args.warmup:g}+{args.seconds:g} s ...",
-                flush=True,
-            )
-            stats, usage = asyncio.run(
-                run_phase(
-                    "floor",
-                    server.base,
-                    args.floor_users,
-                    args.warmup,
-                    args.seconds,
-                    drain,
-                    floor_user,
-                    cpu,
+        for rnd in range(1, args.rounds + 1):
+            label = f"round {rnd}/{args.rounds}: " if args.rounds > 1 else ""
+            if "floor" in args.phases:
+                wait_quiet(args.wait_quiet)
+                print(
+                    f"{label}floor: {args.floor_users} users, "
+                    f"{args.warmup:g}+{args.seconds:g} s ...",
+                    flush=True,
                 )
-            )
-            if stats.counts["floor"] == 0:
-                raise HarnessError(
-                    "the floor phase had no successful POST: "
-                    f"{dict(stats.errors)} {stats.samples[:2]}\n{server.tail()}"
+                floor_runs.append(
+                    asyncio.run(
+                        run_phase(
+                            "floor",
+                            server.base,
+                            args.floor_users,
+                            args.warmup,
+                            args.seconds,
+                            drain,
+                            floor_user,
+                            cpu,
+                        )
+                    )
                 )
-            report["floor"] = {
-                "users": args.floor_users,
-                "post": phase_report(stats, args.seconds, ["floor"]),
-                "errors": {f"{k} {w}": n for (k, w), n in stats.errors.items()},
-                "cpu": usage,
-            }
-            report["samples"] += stats.samples[:3]
-        if "real" in args.phases:
-            ctx = {
-                "instrument": instrument,
-                "slug": fixtures["collector_slug"],
-                "run": secrets.token_hex(3),
-                "prefer_not": instruments.PREFER_NOT,
-                "get_pages": args.get_pages,
-            }
-            print(
-                f"real flow: {args.users} respondents, {args.warmup:g}+{args.seconds:g} s ...",
-                flush=True,
-            )
+            if "real" in args.phases:
+                ctx = {
+                    "instrument": instrument,
+                    "slug": fixtures["collector_slug"],
+                    "run": f"{run_id}r{rnd}",
+                    "prefer_not": instruments.PREFER_NOT,
+                    "get_pages": args.get_pages,
+                }
 
-            async def task(client, vu, stop_at):
-                await respondent(client, vu, stop_at, ctx)
+                async def task(client, vu, stop_at, ctx=ctx):
+                    await respondent(client, vu, stop_at, ctx)
 
-            stats, usage = asyncio.run(
-                run_phase(
-                    "real", server.base, args.users, args.warmup, args.seconds, drain, task, cpu
+                wait_quiet(args.wait_quiet)
+                print(
+                    f"{label}real flow: {args.users} respondents, "
+                    f"{args.warmup:g}+{args.seconds:g} s ...",
+                    flush=True,
                 )
-            )
-            report["samples"] += stats.samples
-            db = database_counts(fixtures["survey_id"], text_question(instrument))
-            report["verification"] = verify(stats, db)
-            all_kinds = ["intro", "start", "page", "submit", "page_get"]
-            page_posts = sum(stats.counts[k] for k in ("page", "submit"))
-            report["real"] = {
-                "users": args.users,
-                "page_posts": phase_report(stats, args.seconds, ["page", "submit"]),
-                "pages": phase_report(stats, args.seconds, ["page"]),
-                "submit": phase_report(stats, args.seconds, ["submit"]),
-                "start": phase_report(stats, args.seconds, ["start"]),
-                "intro": phase_report(stats, args.seconds, ["intro"]),
-                "page_gets": (
-                    phase_report(stats, args.seconds, ["page_get"]) if args.get_pages else None
-                ),
-                "all_requests_per_s": round(
-                    sum(stats.counts[k] for k in all_kinds) / args.seconds, 1
-                ),
-                "surveys_per_s": round(stats.surveys_in_window / args.seconds, 1),
-                "pages_per_survey": round(stats.totals["page"] / max(1, stats.totals["submit"]), 2),
-                "failed_surveys": stats.failed_surveys,
-                "off_plan_pages": stats.off_plan_pages,
-                "order_mismatches": stats.order_mismatches,
-                "errors": {f"{k} {w}": n for (k, w), n in stats.errors.items()},
-                "cpu": usage,
-            }
-            if page_posts == 0:
-                report["harness_note"] = "the real flow had no successful page POST"
+                real_runs.append(
+                    asyncio.run(
+                        run_phase(
+                            "real",
+                            server.base,
+                            args.users,
+                            args.warmup,
+                            args.seconds,
+                            drain,
+                            task,
+                            cpu,
+                        )
+                    )
+                )
     finally:
         server.stop()
+
+    if floor_runs:
+        stats, usage = merge_runs(floor_runs)
+        if stats.counts["floor"] == 0:
+            raise HarnessError(
+                "the floor phase had no successful POST: "
+                f"{dict(stats.errors)} {stats.samples[:2]}\n{server.tail()}"
+            )
+        report["floor"] = {
+            "users": args.floor_users,
+            "post": phase_report(stats, measured, ["floor"]),
+            "rounds_per_s": [round(s.counts["floor"] / args.seconds, 1) for s, _ in floor_runs],
+            "errors": {f"{k} {w}": n for (k, w), n in stats.errors.items()},
+            "cpu": usage,
+        }
+        report["samples"] += stats.samples[:3]
+    if real_runs:
+        stats, usage = merge_runs(real_runs)
+        report["samples"] += stats.samples
+        db = database_counts(fixtures["survey_id"], text_question(instrument))
+        report["verification"] = verify(stats, db)
+        all_kinds = ["intro", "start", "page", "submit", "page_get"]
+        page_posts = sum(stats.counts[k] for k in ("page", "submit"))
+        report["real"] = {
+            "users": args.users,
+            "page_posts": phase_report(stats, measured, ["page", "submit"]),
+            "rounds_per_s": [
+                round((s.counts["page"] + s.counts["submit"]) / args.seconds, 1)
+                for s, _ in real_runs
+            ],
+            "pages": phase_report(stats, measured, ["page"]),
+            "submit": phase_report(stats, measured, ["submit"]),
+            "start": phase_report(stats, measured, ["start"]),
+            "intro": phase_report(stats, measured, ["intro"]),
+            "page_gets": (phase_report(stats, measured, ["page_get"]) if args.get_pages else None),
+            "all_requests_per_s": round(sum(stats.counts[k] for k in all_kinds) / measured, 1),
+            "surveys_per_s": round(stats.surveys_in_window / measured, 1),
+            "pages_per_survey": round(stats.totals["page"] / max(1, stats.totals["submit"]), 2),
+            "failed_surveys": stats.failed_surveys,
+            "off_plan_pages": stats.off_plan_pages,
+            "order_mismatches": stats.order_mismatches,
+            "errors": {f"{k} {w}": n for (k, w), n in stats.errors.items()},
+            "cpu": usage,
+        }
+        if page_posts == 0:
+            report["harness_note"] = "the real flow had no successful page POST"
 
     f, real, v = report["floor"], report["real"], report.get("verification")
     if f and real:

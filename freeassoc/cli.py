@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) > 1 and argv[1] == "demo":
         # The demo serves plain HTTP on this machine: secure-only cookies would never be sent.
         os.environ.setdefault("FREEASSOC_HTTPS", "0")
+        os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "freeassoc.settings")
     from django.core.management import execute_from_command_line
 

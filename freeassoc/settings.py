@@ -222,3 +222,22 @@ FREEASSOC_RATELIMIT_RESUME = os.environ.get("FREEASSOC_RATELIMIT_RESUME", "10/h"
 
 FREEASSOC_RATELIMIT = envbool("FREEASSOC_RATELIMIT", True)
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout by username: see the comment on AXES_*
+
+# Find a group: join requests are relayed by email.
+FREEASSOC_RATELIMIT_JOIN = os.environ.get("FREEASSOC_RATELIMIT_JOIN", "5/h")
+FREEASSOC_RATELIMIT_LISTING = os.environ.get("FREEASSOC_RATELIMIT_LISTING", "5/h")
+FREEASSOC_RATELIMIT_SURGERY_JOIN = os.environ.get("FREEASSOC_RATELIMIT_SURGERY_JOIN", "30/h")
+FREEASSOC_JOIN_REQUEST_DAYS = envint("FREEASSOC_JOIN_REQUEST_DAYS", 14)
+# The console backend prints mail, addresses included: only for development and the demo.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Free Association <no-reply@localhost>")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("org/", include("freeassoc.surveys.urls_organiser")),
     path("s/", include("freeassoc.surveys.urls_respond")),
+    path("", include("freeassoc.findings.urls")),
     path("groups/", include("freeassoc.groups.urls")),
     path("surgeries/", include("freeassoc.surgeries.urls")),
     path("admin/", admin.site.urls),

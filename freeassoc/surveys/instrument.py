@@ -215,6 +215,10 @@ def _question(data: Any, path, seen: dict[str, Question]) -> Question:
         for item in raw:
             if not isinstance(item, dict):
                 raise InstrumentError(path, line, f"options of '{qid}' must be mappings")
+            if extra := set(item) - {"code", "label", "min", "max", "exclusive", "__line__"}:
+                raise InstrumentError(
+                    path, item["__line__"], f"unknown option keys {sorted(extra)}"
+                )
             code = _identifier(_str(item, "code", path), "option code", path, item["__line__"])
             if code == PREFER_NOT:
                 raise InstrumentError(

@@ -33,6 +33,9 @@ class Command(BaseCommand):
             f"\nDemo data loaded: {survey.responses.count()} synthetic responses"
             f"{'' if created else ' (already there)'}.\n"
             f"  The demo survey, as a respondent sees it:  {base}/s/{DEMO_SLUG}/\n"
+            f"  Find a group:  {base}/groups/\n"
+            f"  Collective grievances from Survival Surgeries:  {base}/surgeries/grievances/\n"
+            f"  The demo Survival Surgery (signed in):  {base}/surgeries/{self.surgery.pk}/\n"
             f"  Organisers sign in at {base}/accounts/login/\n"
             f"      username: {DEMO_USER}\n      password: {password}\n"
         )
@@ -51,6 +54,11 @@ class Command(BaseCommand):
         Membership.objects.get_or_create(
             organisation=org, user=user, defaults={"role": Membership.Role.OWNER}
         )
+        from freeassoc.groups.demo import load_demo_groups
+        from freeassoc.surgeries.demo import load_demo
+
+        load_demo_groups()
+        self.surgery = load_demo(organisation=org)
         collector = Collector.objects.filter(slug=DEMO_SLUG).select_related("survey").first()
         if collector:
             return collector.survey, False

@@ -1,0 +1,302 @@
+"""The findings engine: every indicator, breakdown and comparison of an indicator set, computed
+from a frame of answers in a few passes over the data.
+
+It works in three steps. One polars `select` turns every numerator, denominator and
+comparison group into a Boolean column (shared sub-expressions such as `iapt_within` are
+computed once). One sum over those columns gives the totals, and one `group_by` per breakdown
+gives the cells. Everything after that is arithmetic on small arrays of counts.
+
+The Report it returns is raw: counts of people, however small. Nothing leaves the analyst's
+screen without going through disclosure.publish().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from . import definitions as defs
+from . import stats
+from .frame import column_types, frame_from_database
+
+TOTAL = "total"  # the group of everyone, ahead of the breakdown groups
+ALL = "d:__all__"  # the flag column of every respondent
+
+
+@dataclass
+class Groups:
+    """The groups every count is kept for: the total, then each breakdown's groups."""
+
+    keys: list[tuple[str, str]]  # (breakdown question, group code); (TOTAL, TOTAL) first
+    labels: list[str]
+    slices: dict[str, slice]  # breakdown question -> its groups' positions
+
+
+@dataclass
+class SetCounts:
+    """Every set of respondents whose size is published, counted in every group: the input to
+    disclosure control, which needs to see which published numbers can be subtracted from
+    which. `nested` holds (a, b) for sets where a is a proper subset of b in these data."""
+
+    keys: list[str]
+    counts: np.ndarray  # sets x groups
+    total_only: np.ndarray  # sets published for the total only (comparison cells)
+    nested: list[tuple[int, int]]
+    index: dict[str, int] = field(default_factory=dict)  # every column name -> its set
+
+
+@dataclass
+class IndicatorResult:
+    indicator: defs.Indicator
+    count: np.ndarray | None  # per group (position 0: total); None for a median band
+    base: np.ndarray
+    band_counts: np.ndarray | None = None  # median band: groups x bands
+
+    @property
+    def percent(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 100 * self.count / self.base
+
+
+@dataclass
+class ComparisonResult:
+    comparison: defs.Comparison
+    table: np.ndarray  # rows x columns
+    test: stats.TestResult | None
+
+
+@dataclass
+class Report:
+    definitions: defs.IndicatorSet
+    respondents: int
+    groups: Groups
+    indicators: list[IndicatorResult]
+    comparisons: list[ComparisonResult]
+    sets: SetCounts
+
+    def indicator(self, ident: str) -> IndicatorResult:
+        return next(r for r in self.indicators if r.indicator.id == ident)
+
+    def comparison(self, ident: str) -> ComparisonResult:
+        return next(r for r in self.comparisons if r.comparison.id == ident)
+
+
+def _den(ident: str) -> str:
+    return f"d:{ident}"
+
+
+def _num(ident: str) -> str:
+    return f"n:{ident}"
+
+
+def _cell(ident: str, row: str, column: str) -> str:
+    return f"c:{ident}:{row}:{column}"
+
+
+def _row(ident: str, row: str) -> str:
+    return f"r:{ident}:{row}"
+
+
+def _group_column(breakdown: defs.Breakdown) -> pl.Expr:
+    """Each row's group in a breakdown, as its position among the breakdown's groups. The
+    Enum's own integer codes are the options in order, then "prefer_not" for a sensitive
+    question: so both it and unanswered land on the last group, "Not stated"."""
+    not_stated = len(breakdown.groups) - 1
+    return (
+        pl.col(breakdown.question)
+        .to_physical()
+        .cast(pl.Int32)
+        .fill_null(not_stated)
+        .clip(upper_bound=not_stated)
+        .alias(f"g:{breakdown.question}")
+    )
+
+
+def _groups(definitions: defs.IndicatorSet) -> Groups:
+    keys, labels, slices = [(TOTAL, TOTAL)], ["All"], {}
+    for b in definitions.breakdowns:
+        slices[b.question] = slice(len(keys), len(keys) + len(b.groups))
+        keys += [(b.question, code) for code, _ in b.groups]
+        labels += [label for _, label in b.groups]
+    return Groups(keys, labels, slices)
+
+
+def _flag_expressions(definitions: defs.IndicatorSet) -> list[pl.Expr]:
+    # Everyone, counted in each group, is published (it is the base of most indicators); it is
+    # listed here so that it is always a set disclosure control knows about.
+    exprs: list[pl.Expr] = [pl.lit(True).alias(ALL)]
+    for ind in definitions.indicators:
+        exprs.append(ind.denominator.alias(_den(ind.id)))
+        if ind.numerator is not None:
+            exprs.append((ind.numerator & ind.denominator).alias(_num(ind.id)))
+    for c in definitions.comparisons:
+        for r in c.rows:
+            exprs.append((r.when & c.denominator).alias(_row(c.id, r.code)))
+            for col in c.columns:
+                exprs.append(
+                    (r.when & col.when & c.denominator).alias(_cell(c.id, r.code, col.code))
+                )
+    return exprs
+
+
+def _counts_by_group(
+    flags: pl.DataFrame, columns: list[str], definitions: defs.IndicatorSet, groups: Groups
+) -> np.ndarray:
+    """columns x groups: how many rows of each flag column are true, in each group."""
+    out = np.zeros((len(columns), len(groups.keys)), dtype=np.int64)
+    out[:, 0] = flags.select(pl.col(columns).sum()).row(0)
+    sums = [pl.col(c).sum() for c in columns]
+    for b in definitions.breakdowns:
+        start = groups.slices[b.question].start
+        for row in flags.group_by(f"g:{b.question}").agg(sums).iter_rows():
+            out[:, start + row[0]] = row[1:]
+    return out
+
+
+def _band_counts(
+    flags: pl.DataFrame, ind: defs.Indicator, definitions: defs.IndicatorSet, groups: Groups
+) -> np.ndarray:
+    """groups x bands: respondents in the denominator by the band they chose."""
+    bands = len(definitions.instrument.questions[ind.question].options)
+    band = pl.col(ind.question).to_physical().cast(pl.Int32).alias("band")  # options in order
+    counts = np.zeros((len(groups.keys), bands), dtype=np.int64)
+    chosen = flags.filter(pl.col(_den(ind.id)) & (band < bands))  # not "prefer_not"
+    for code, n in chosen.group_by(band).len().iter_rows():
+        counts[0, code] = n
+    for b in definitions.breakdowns:
+        start = groups.slices[b.question].start
+        for group, code, n in chosen.group_by(f"g:{b.question}", band).len().iter_rows():
+            counts[start + group, code] = n
+    return counts
+
+
+def _nested(flags: pl.DataFrame, columns: list[str], counts: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (a, b) of distinct sets where every member of a is in b. Only pairs whose counts
+    allow it in every group are checked against the rows, so few are."""
+    candidates = [
+        (a, b)
+        for a in range(len(columns))
+        for b in range(len(columns))
+        if a != b and counts[a, 0] < counts[b, 0] and np.all(counts[a] <= counts[b])
+    ]
+    if not candidates:
+        return []
+    checks = [
+        (pl.col(columns[a]) & ~pl.col(columns[b])).any().alias(str(i))
+        for i, (a, b) in enumerate(candidates)
+    ]
+    escapes = flags.select(checks).row(0)
+    return [pair for pair, escaped in zip(candidates, escapes, strict=True) if not escaped]
+
+
+def _set_counts(
+    flags: pl.DataFrame, definitions: defs.IndicatorSet, groups: Groups
+) -> tuple[SetCounts, dict[str, np.ndarray]]:
+    """Count every published set in every group, and merge sets that are the same people
+    (the denominator of one indicator is often the numerator of another): a number that is
+    published twice must be suppressed in both places or neither."""
+    grouped = [c for c in flags.columns if c[:2] in {"d:", "n:"}]
+    total_only = [c for c in flags.columns if c[:2] in {"c:", "r:"}]
+    columns = grouped + total_only
+    counts = _counts_by_group(flags, columns, definitions, groups)
+    # Identical columns have identical counts; confirm candidates against the rows.
+    first: dict[bytes, int] = {}
+    index: dict[str, int] = {}
+    keep: list[int] = []
+    for i, name in enumerate(columns):
+        signature = counts[i].tobytes()
+        j = first.get(signature)
+        if j is not None and flags.select((pl.col(columns[j]) == pl.col(name)).all()).item():
+            index[name] = index[columns[j]]
+            continue
+        first.setdefault(signature, i)
+        index[name] = len(keep)
+        keep.append(i)
+    kept_columns = [columns[i] for i in keep]
+    set_counts = counts[keep]
+    # A set published in any breakdown is published in all of them.
+    only = np.ones(len(keep), dtype=bool)
+    for name in grouped:
+        only[index[name]] = False
+    sets = SetCounts(
+        keys=kept_columns,
+        counts=set_counts,
+        total_only=only,
+        nested=_nested(flags, kept_columns, set_counts),
+        index=index,
+    )
+    by_column = {name: counts[i] for i, name in enumerate(columns)}
+    return sets, by_column
+
+
+def compute(frame: pl.DataFrame, definitions: defs.IndicatorSet) -> Report:
+    """Every indicator, breakdown and comparison of `definitions` over a frame of answers."""
+    groups = _groups(definitions)
+    if missing := definitions.questions - set(frame.columns):
+        # A frame without some question (made by hand, say): nobody answered it.
+        types = column_types(definitions.instrument, missing)
+        frame = frame.with_columns(pl.lit(None, dtype=types[q]).alias(q) for q in missing)
+        frame = frame.with_columns(
+            pl.lit(False).alias(q + defs.DECLINED_SUFFIX)
+            for q in missing
+            if isinstance(types[q], pl.Int32) and definitions.instrument.questions[q].sensitive
+        )
+    bands = sorted({i.question for i in definitions.indicators if i.kind == "median_band"})
+    flags = (
+        frame.lazy()
+        .select(
+            *_flag_expressions(definitions),
+            *[_group_column(b) for b in definitions.breakdowns],
+            *[pl.col(q) for q in bands],
+        )
+        .collect()
+    )
+    sets, by_column = _set_counts(flags, definitions, groups)
+
+    indicators = []
+    for ind in definitions.indicators:
+        if ind.kind == "median_band":
+            indicators.append(
+                IndicatorResult(
+                    ind,
+                    None,
+                    by_column[_den(ind.id)],
+                    _band_counts(flags, ind, definitions, groups),
+                )
+            )
+        else:
+            indicators.append(
+                IndicatorResult(ind, by_column[_num(ind.id)], by_column[_den(ind.id)])
+            )
+
+    comparisons = []
+    for c in definitions.comparisons:
+        table = np.array(
+            [[by_column[_cell(c.id, r.code, col.code)][0] for col in c.columns] for r in c.rows],
+            dtype=np.int64,
+        )
+        comparisons.append(ComparisonResult(c, table, stats.independence_test(table)))
+
+    return Report(
+        definitions=definitions,
+        respondents=frame.height,
+        groups=groups,
+        indicators=indicators,
+        comparisons=comparisons,
+        sets=sets,
+    )
+
+
+def report_for_surveys(surveys: Sequence, using: str = "default") -> Report:
+    """The findings over one survey, or a pool of surveys that share an instrument."""
+    instruments = {s.instrument.key for s in surveys}
+    if len(instruments) != 1:
+        raise ValueError("surveys pooled into one report must use the same instrument")
+    definitions = defs.for_instrument(surveys[0].instrument)
+    frame = frame_from_database(
+        [s.pk for s in surveys], definitions.instrument, definitions.questions, using=using
+    )
+    return compute(frame, definitions)

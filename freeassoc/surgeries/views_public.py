@@ -1,0 +1,18 @@
+"""Public pages: what a Survival Surgery is, and the collective grievances across surgeries."""
+
+from django.shortcuts import render
+
+from . import selectors, services
+from .forms import JoinForm
+
+
+def index(request):
+    services.purge_daily()
+    surgeries = None
+    if request.user.is_authenticated:
+        surgeries = selectors.surgeries_for_user(request.user)
+    return render(request, "surgeries/index.html", {"form": JoinForm(), "surgeries": surgeries})
+
+
+def grievances(request):
+    return render(request, "surgeries/grievances.html", selectors.grievances())
