@@ -57,3 +57,14 @@ def open_link(survey):
 @pytest.fixture
 def invite_collector(survey):
     return Collector.objects.create(survey=survey, kind="invite", name="Mailing list")
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_start_afresh(request):
+    """Rate-limit counters live in the database cache table, which the flush between
+    transactional tests does not empty: without this, one test's counts refuse another's."""
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        from django.core.cache import cache
+
+        cache.clear()
