@@ -33,7 +33,13 @@ import polars as pl
 import yaml
 
 from freeassoc.surveys import instrument as instruments
-from freeassoc.surveys.instrument import PREFER_NOT, Instrument, Question
+from freeassoc.surveys.instrument import (
+    PREFER_NOT,
+    Instrument,
+    InstrumentError,
+    LineLoader,
+    Question,
+)
 
 INDICATORS_DIR = Path(__file__).resolve().parent / "indicators"
 EVERYONE = "everyone"
@@ -43,20 +49,8 @@ DECLINED_SUFFIX = "__declined"  # frame column: a sensitive number answered "Pre
 COMPARATORS = {"gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__", "eq": "__eq__"}
 
 
-class DefinitionError(ValueError):
-    def __init__(self, path: str | Path, line: int | None, reason: str):
-        self.path, self.line, self.reason = str(path), line, reason
-        where = f"{Path(path).name}, line {line}" if line else Path(path).name
-        super().__init__(f"{where}: {reason}")
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line each mapping starts on (as '__line__')."""
-
-    def construct_mapping(self, node, deep=False):
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping["__line__"] = node.start_mark.line + 1
-        return mapping
+class DefinitionError(InstrumentError):
+    """A bad indicator file: names the file, the line and the reason, as for instruments."""
 
 
 @dataclass(frozen=True)
@@ -320,7 +314,7 @@ def _groups(raw: Any, compiler: _Compiler, where: str, path) -> tuple[Group, ...
 
 def parse(text: str, path: str | Path = "<indicators>") -> IndicatorSet:
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise DefinitionError(path, mark.line + 1 if mark else None, str(exc.problem)) from exc

@@ -28,7 +28,7 @@ class InstrumentError(ValueError):
         super().__init__(f"{where}: {reason}")
 
 
-class _LineLoader(yaml.SafeLoader):
+class LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line each mapping starts on (as '__line__')."""
 
     def construct_mapping(self, node, deep=False):
@@ -272,7 +272,7 @@ def _question(data: Any, path, seen: dict[str, Question]) -> Question:
 
 def parse(text: str, path: str | Path = "<instrument>") -> Instrument:
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise InstrumentError(path, mark.line + 1 if mark else None, str(exc.problem)) from exc
