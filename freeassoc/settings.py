@@ -55,12 +55,18 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "freeassoc.core",
     "freeassoc.orgs",
     "freeassoc.surveys",
     "freeassoc.findings",
     "freeassoc.groups",
     "freeassoc.surgeries",
+    "freeassoc.imports",
+    "freeassoc.pools",
+    "freeassoc.api",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -9,9 +9,13 @@ urlpatterns = [
     path("privacy/", core_views.privacy, name="privacy"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("org/", include("freeassoc.surveys.urls_organiser")),
+    path("org/", include("freeassoc.orgs.urls")),
+    path("org/", include("freeassoc.imports.urls")),
     path("s/", include("freeassoc.surveys.urls_respond")),
     path("", include("freeassoc.findings.urls")),
     path("groups/", include("freeassoc.groups.urls")),
     path("surgeries/", include("freeassoc.surgeries.urls")),
+    path("pools/", include("freeassoc.pools.urls")),
+    path("api/", include("freeassoc.api.urls")),
     path("admin/", admin.site.urls),
 ]
