@@ -6,7 +6,7 @@ PostgreSQL (a database named ``freeassoc_export_bench`` on that server, dropped 
 1. migrates a fresh database, creates an organisation and a synthetic survey of the shipped
    Surviving Work questionnaire, and bulk-loads --rows synthetic responses
    (``freeassoc.findings.synthetic``: valid answers, some free text) with executemany
-   (SQLite) or COPY (PostgreSQL), then ANALYZE;
+   (SQLite) or COPY (PostgreSQL), then ANALYZE (bench/_db.py);
 2. for each format, runs ``freeassoc export SURVEY --format F --output FILE`` in a child
    process -- the real command, end to end: Django start-up, the query, decoding, writing,
    the audit line -- and takes its wall time, CPU time and peak resident memory (ru_maxrss of
@@ -30,62 +30,32 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import _db  # noqa: E402
+
 PG_DATABASE = "freeassoc_export_bench"
 FORMATS = ["csv", "xlsx", "sav", "dta"]
-BATCH = 20_000
 
 
 # The machine ------------------------------------------------------------------------------
 
 
-def _loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
-
-
 def machine_info() -> dict:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    mem_gb = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
-    versions = {}
-    for package in ["django", "polars", "pyreadstat", "xlsxwriter"]:
-        with contextlib.suppress(Exception):
-            from importlib.metadata import version
-
-            versions[package] = version(package)
+    info = _db.machine_info(("django", "polars", "pyreadstat", "xlsxwriter"))
     # A fixed piece of pure-Python work, to compare this machine's speed with another's.
     started = time.process_time()
     sum(range(20_000_000))
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu_model": model,
-        "memory_gb": mem_gb,
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "loadavg_before": _loadavg(),
-        "python_loop_cpu_s": round(time.process_time() - started, 2),
-    }
+    info["python_loop_cpu_s"] = round(time.process_time() - started, 2)
+    return info
 
 
 # Setting up a database (in a child process, so each database gets its own Django) ----------
@@ -109,9 +79,6 @@ def setup_database(rows: int) -> dict:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
 
     from freeassoc.findings import synthetic
     from freeassoc.orgs.models import Organisation
@@ -136,45 +103,10 @@ def setup_database(rows: int) -> dict:
 
     first_day = datetime.date(2026, 1, 5)
     days = [(first_day + datetime.timedelta(days=i)).isoformat() for i in range(60)]
-    table = Response._meta.db_table
     started = time.perf_counter()
-    answers = synthetic.generate_json(rows, seed=2017)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            copy_sql = (
-                f"COPY {table} (survey_id, collector_kind, instrument_version, submitted_on, "
-                "source, answers) FROM STDIN"
-            )
-            with cursor.cursor.copy(copy_sql) as copy:
-                for i, text in enumerate(answers):
-                    copy.write_row((survey.pk, "open", 1, days[i % 60], "synthetic", text))
-            cursor.execute(f"VACUUM ANALYZE {table}")
-        else:
-            sql = (
-                f"INSERT INTO {table} (survey_id, collector_kind, instrument_version, "  # noqa: S608
-                "submitted_on, source, answers) VALUES (%s, %s, %s, %s, %s, %s)"
-            )
-            batch = []
-            for i, text in enumerate(answers):
-                batch.append((survey.pk, "open", 1, days[i % 60], "synthetic", text))
-                if len(batch) == BATCH:
-                    cursor.executemany(sql, batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
-            cursor.execute("ANALYZE")
-        count = Response.objects.filter(survey=survey).count()
-        with_text = Response.objects.filter(survey=survey, answers__has_key="comments").count()
-        # The plan of the export's own query (exports._chunks).
-        plan_sql, params = (
-            Response.objects.filter(survey=survey)
-            .order_by("pk")
-            .values_list("pk", "submitted_on", "source", Cast("answers", output_field=TextField()))
-            .query.sql_with_params()
-        )
-        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
-        cursor.execute(prefix + plan_sql, params)
-        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    _db.load_responses(survey, synthetic.generate_json(rows, seed=2017), days=days)
+    count = Response.objects.filter(survey=survey).count()
+    with_text = Response.objects.filter(survey=survey, answers__has_key="comments").count()
     loaded = time.perf_counter() - started
     return {
         "survey": survey.pk,
@@ -182,7 +114,6 @@ def setup_database(rows: int) -> dict:
         "rows_with_free_text": with_text,
         "migrate_s": round(migrated, 1),
         "generate_and_load_s": round(loaded, 1),
-        "query_plan": plan,
     }
 
 
@@ -203,25 +134,10 @@ def _run_setup(env: dict, rows: int) -> dict:
     return facts
 
 
-def _create_pg_database(url: str) -> str:
+def _create_pg_database(url: str) -> tuple[str, str]:
     """The benchmark's own database on the server DATABASE_URL names, dropped and created."""
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-        version = conn.execute("SHOW server_version").fetchone()[0]
-    return urlunsplit(parts._replace(path=f"/{PG_DATABASE}")), version
-
-
-def _drop_pg_database(url: str) -> None:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    url = _db.with_database(url, PG_DATABASE)
+    return url, _db.create_postgres(url, replace=True)["version"]
 
 
 # Timing one export ----------------------------------------------------------------------------
@@ -312,7 +228,7 @@ def bench_database(name: str, url: str, rows: int, formats: list[str], keep: boo
             shutil.rmtree(work, ignore_errors=True)
             if name == "postgres":
                 with contextlib.suppress(Exception):
-                    _drop_pg_database(url)
+                    _db.drop_postgres(url)
     return result
 
 
@@ -369,7 +285,7 @@ def main() -> int:
         databases.append(("postgres", pg_url or "postgres://postgres@127.0.0.1:5432/postgres"))
     machine = machine_info()
     results = [bench_database(name, url, args.rows, formats, args.keep) for name, url in databases]
-    machine["loadavg_after"] = _loadavg()
+    machine["loadavg_after"] = _db.loadavg()
     print_table(results, machine)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": machine, "results": results}, indent=2))

@@ -44,7 +44,6 @@ import contextlib
 import datetime
 import json
 import os
-import platform
 import random
 import re
 import secrets
@@ -67,6 +66,8 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402  (after the path fix, so `bench.` and `freeassoc.` import)
 
+from bench import _db  # noqa: E402
+
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/freeassoc_bench"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 FLOOR_PATH = "/bench/floor/"
@@ -87,32 +88,9 @@ class HarnessError(RuntimeError):
 
 
 def machine_info() -> dict:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    mem_gb = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu_model": model,
-        "memory_gb": mem_gb,
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "loadavg_before": _loadavg(),
-    }
-
-
-def _loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
+    info = _db.machine_info()
+    del info["packages"]
+    return info
 
 
 def _proc_ticks(pid: int) -> int:
@@ -249,18 +227,13 @@ def recreate_postgres(url: str, name: str) -> str:
     import psycopg
 
     parts = urlsplit(url)
-    admin = parts._replace(path="/postgres").geturl()
     try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
-            version = conn.execute("SHOW server_version").fetchone()[0]
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-            max_conn = conn.execute("SHOW max_connections").fetchone()[0]
+        server = _db.create_postgres(url, replace=True)
     except psycopg.Error as exc:
         raise HarnessError(f"cannot recreate database {name!r} at {parts.hostname}: {exc}") from exc
     return (
-        f"PostgreSQL {version} at {parts.hostname}:{parts.port or 5432}/{name} "
-        f"(max_connections {max_conn})"
+        f"PostgreSQL {server['version']} at {parts.hostname}:{parts.port or 5432}/{name} "
+        f"(max_connections {server['max_connections']})"
     )
 
 

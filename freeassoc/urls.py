@@ -11,6 +11,7 @@ urlpatterns = [
     path("org/", include("freeassoc.surveys.urls_organiser")),
     path("org/", include("freeassoc.orgs.urls")),
     path("org/", include("freeassoc.imports.urls")),
+    path("org/", include("freeassoc.api.urls_keys")),
     path("s/", include("freeassoc.surveys.urls_respond")),
     path("", include("freeassoc.findings.urls")),
     path("groups/", include("freeassoc.groups.urls")),

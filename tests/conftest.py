@@ -59,6 +59,15 @@ def invite_collector(survey):
     return Collector.objects.create(survey=survey, kind="invite", name="Mailing list")
 
 
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, signed in with the second factor staff need."""
+    from tests.auth import sign_in
+
+    sign_in(client, admin_user)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _rate_limits_start_afresh(request):
     """Rate-limit counters live in the database cache table, which the flush between
@@ -68,3 +77,10 @@ def _rate_limits_start_afresh(request):
         from django.core.cache import cache
 
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _findings_cache_per_test(settings, tmp_path_factory):
+    """Each test its own findings cache folder: ids start again in each test's database, so
+    a shared folder would hold files from another test's surveys."""
+    settings.FINDINGS_CACHE_DIR = tmp_path_factory.mktemp("findings-cache")

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from . import views
+from .api import api
+
 app_name = "api"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.reference, name="reference"),
+    path("", api.urls),
+]

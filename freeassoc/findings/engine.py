@@ -20,7 +20,8 @@ import polars as pl
 
 from . import definitions as defs
 from . import stats
-from .frame import column_types, frame_from_database
+from .cache import survey_frame
+from .frame import column_types
 
 TOTAL = "total"  # the group of everyone, ahead of the breakdown groups
 ALL = "d:__all__"  # the flag column of every respondent
@@ -291,12 +292,11 @@ def compute(frame: pl.DataFrame, definitions: defs.IndicatorSet) -> Report:
 
 
 def report_for_surveys(surveys: Sequence, using: str = "default") -> Report:
-    """The findings over one survey, or a pool of surveys that share an instrument."""
+    """The findings over one survey, or a pool of surveys that share an instrument. Each
+    survey's answers come through its cache (cache.py), so only new responses are decoded."""
     instruments = {s.instrument.key for s in surveys}
     if len(instruments) != 1:
         raise ValueError("surveys pooled into one report must use the same instrument")
     definitions = defs.for_instrument(surveys[0].instrument)
-    frame = frame_from_database(
-        [s.pk for s in surveys], definitions.instrument, definitions.questions, using=using
-    )
-    return compute(frame, definitions)
+    frames = [survey_frame(s, definitions, using=using) for s in surveys]
+    return compute(pl.concat(frames) if len(frames) > 1 else frames[0], definitions)

@@ -1,11 +1,11 @@
 """Microdata exports of one survey: CSV, XLSX, SPSS .sav and Stata .dta, and its codebook.
 
 The layout (columns, names, labels, codes) lives in `codebook.columns()`; this module only fills
-it. Responses are read a chunk at a time: the JSON text of each response comes from the
-database as text and polars decodes a whole chunk at once against a schema built from the
-instrument, so no Python object is made per answer and a million rows never sit in memory
-together -- except where a format library needs the whole table (pyreadstat for .sav and .dta;
-see `write_sav`).
+it. Responses are read a chunk at a time by the reader the findings use too
+(`frame.response_blocks`): the JSON text of each response comes from the database as text and
+polars decodes a whole chunk at once against a schema built from the instrument, so no Python
+object is made per answer and a million rows never sit in memory together -- except where a
+format library needs the whole table (pyreadstat for .sav and .dta; see `write_sav`).
 
 A stored answer that does not fit the questionnaire (an unknown code, a word where a number
 belongs) stops the export with an ExportError naming the response: an export never drops or
@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import IO
 
 import polars as pl
-from django.db.models import TextField
-from django.db.models.functions import Cast
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -43,9 +42,16 @@ from freeassoc.surveys.models import Response, Survey
 
 from . import codebook
 from .codebook import CODE, DATE, FLAG, ID, NUMBER, TEXT, Column
+from .frame import DAY, META_SCHEMA, PK, SOURCE, decode_lines, response_blocks
 
 CHUNK_ROWS = 10_000  # responses decoded together; bounds the text held at once
 XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet, the header included
+# The web makes workbooks up to this size. xlsxwriter costs about 9 microseconds of CPU a cell
+# (constant-memory mode, one typed call a cell; write_row is no faster), about 0.6 ms a
+# Surviving Work response (bench/export_bench.py): 50,000 rows is half a minute of a web
+# worker, a million about ten minutes. Larger surveys: CSV, .sav or .dta from the web, or
+# `freeassoc export --format xlsx`, which has no limit.
+XLSX_WEB_MAX_ROWS = 50_000
 XLSX_MAX_CHARS = 32_767  # Excel's characters (UTF-16 units) per cell
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
@@ -152,19 +158,21 @@ def _valid(instrument: Instrument, qid: str, value) -> bool:
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
-def _decode_one_by_one(
-    ids: list[int], texts: list[str], instrument: Instrument, schema: dict
-) -> pl.DataFrame:
-    """The slow path, taken only when a chunk fails to decode: find the first answer that does
+def _decode_one_by_one(block: bytes, instrument: Instrument, schema: dict) -> pl.DataFrame:
+    """The slow path, taken only when a block fails to decode: find the first answer that does
     not fit and say which; drop only empty answers (null, '' or []), which mean unanswered."""
     cleaned = []
-    for response_id, text in zip(ids, texts, strict=True):
-        answers = json.loads(text)
-        if not isinstance(answers, dict):
+    for line in block.decode().splitlines():
+        if not line:
+            continue
+        document = json.loads(line)
+        response_id = document.get(PK)
+        if len(document) == 1 or not isinstance(document, dict):
+            # frame.response_blocks put the id in front of the answers' own keys.
             raise ExportError(f"Response {response_id}: the answers are not a JSON object.")
-        kept = {}
-        for qid, value in answers.items():
-            if qid not in schema or value in (None, "", []):
+        kept = {key: document[key] for key in META_SCHEMA}
+        for qid, value in document.items():
+            if qid in META_SCHEMA or qid not in schema or value in (None, "", []):
                 continue
             if not _valid(instrument, qid, value):
                 raise ExportError(
@@ -173,43 +181,31 @@ def _decode_one_by_one(
                 )
             kept[qid] = value
         cleaned.append(json.dumps(kept))
-    series = pl.Series("answers", cleaned, dtype=pl.String)
     try:
-        return series.str.json_decode(pl.Struct(schema)).struct.unnest()
+        return decode_lines("\n".join(cleaned).encode(), schema)
     except pl.exceptions.PolarsError as exc:
         raise ExportError(f"The answers cannot be read: {exc}") from exc
 
 
-def _decode(ids: list[int], texts: list[str], instrument: Instrument, schema: dict):
-    series = pl.Series("answers", texts, dtype=pl.String)
+def _decode(block: bytes, instrument: Instrument, schema: dict) -> pl.DataFrame:
     try:
-        return series.str.json_decode(pl.Struct(schema)).struct.unnest()
+        return decode_lines(block, schema)
     except pl.exceptions.PolarsError:
-        return _decode_one_by_one(ids, texts, instrument, schema)
+        return _decode_one_by_one(block, instrument, schema)
 
 
-def _chunks(survey: Survey, chunk_rows: int) -> Iterator[tuple[list, list, list, list]]:
-    """(ids, days, sources, JSON texts) of the survey's responses, in order of response id,
-    `chunk_rows` at a time. One query, read as it goes (a server-side cursor on PostgreSQL)."""
-    rows = (
-        Response.objects.filter(survey=survey)
-        .order_by("pk")
-        .values_list("pk", "submitted_on", "source", Cast("answers", output_field=TextField()))
-        .iterator(chunk_size=min(chunk_rows, 5000))
-    )
-    batch: list[tuple] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == chunk_rows:
-            yield _transpose(batch)
-            batch = []
-    if batch:
-        yield _transpose(batch)
-
-
-def _transpose(batch: list[tuple]) -> tuple[list, list, list, list]:
-    ids, days, sources, texts = (list(column) for column in zip(*batch, strict=True))
-    return ids, days, sources, texts
+def _blocks(survey: Survey, chunk_rows: int) -> Iterator[bytes]:
+    """The survey's responses in order of id, `chunk_rows` to a block of newline-delimited
+    JSON, each line a response's answers with its id, day and source (frame.response_blocks,
+    the reader the findings use too). One query, read as it goes."""
+    try:
+        blocks = response_blocks([survey.pk], meta=True, ordered=True, chunk_rows=chunk_rows)
+        for block, _ in blocks:  # with meta, each line carries its response's id
+            yield block
+    except DatabaseError as exc:
+        if "JSON" not in str(exc):
+            raise
+        raise ExportError(f"The stored answers are not valid JSON: {exc}") from exc
 
 
 # One chunk of responses as the export's columns --------------------------------------------
@@ -254,16 +250,16 @@ def _expression(flavour: str, column: Column) -> pl.Expr:
     text = flavour in TEXT_FLAVOURS
     q = column.question
     if column.kind == ID:
-        return pl.col("__id")
+        return pl.col(PK)
     if column.kind == DATE:
         if flavour == "xlsx":  # a date cell is a count of days from Excel's epoch
-            return (pl.col("__day") - pl.lit(EXCEL_EPOCH)).dt.total_days().cast(pl.Int32)
-        return pl.col("__day")
+            return (pl.col(DAY) - pl.lit(EXCEL_EPOCH)).dt.total_days().cast(pl.Int32)
+        return pl.col(DAY)
     if q is None:  # the response's source
         if text:
-            return _neutralised(pl.col("__source"))
+            return _neutralised(pl.col(SOURCE))
         codes = {code: i for i, (code, _) in enumerate(column.values, start=1)}
-        return pl.col("__source").replace_strict(codes, return_dtype=pl.Int8)
+        return pl.col(SOURCE).replace_strict(codes, return_dtype=pl.Int8)
     value = pl.col(q.id)
     if column.kind == CODE:
         if text:
@@ -288,15 +284,8 @@ def _expression(flavour: str, column: Column) -> pl.Expr:
     return _neutralised(answered) if text else answered
 
 
-def _frame(
-    flavour: str, columns: list[Column], ids: list, days: list, sources: list, raw: pl.DataFrame
-) -> pl.DataFrame:
-    _check_numbers(raw, columns, ids)
-    raw = raw.with_columns(
-        pl.Series("__id", ids, dtype=pl.Int64),
-        pl.Series("__day", days, dtype=pl.Date),
-        pl.Series("__source", sources, dtype=pl.String),
-    )
+def _frame(flavour: str, columns: list[Column], raw: pl.DataFrame) -> pl.DataFrame:
+    _check_numbers(raw, columns, raw[PK].to_list())
     try:
         return raw.select(_expression(flavour, c).alias(c.name) for c in columns)
     except pl.exceptions.PolarsError as exc:  # an unknown source, a number too large ...
@@ -316,15 +305,13 @@ def frames(
         raise ValueError(f"unknown flavour {flavour!r}")
     instrument = survey.instrument
     columns = codebook.columns(instrument)
-    schema = _schema(instrument)
+    schema = {**META_SCHEMA, **_schema(instrument)}
     sent = False
-    for ids, days, sources, texts in _chunks(survey, chunk_rows or CHUNK_ROWS):
-        raw = _decode(ids, texts, instrument, schema)
-        yield _frame(flavour, columns, ids, days, sources, raw)
+    for block in _blocks(survey, chunk_rows or CHUNK_ROWS):
+        yield _frame(flavour, columns, _decode(block, instrument, schema))
         sent = True
     if not sent:
-        empty = pl.DataFrame(schema=schema).clear()
-        yield _frame(flavour, columns, [], [], [], empty)
+        yield _frame(flavour, columns, pl.DataFrame(schema=schema))
 
 
 # CSV: streamed ------------------------------------------------------------------------------

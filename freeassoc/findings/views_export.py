@@ -7,7 +7,9 @@ Mounted in a urls module with app_name "findings":
 
 Access goes through `survey_for_user` with the roles that see results: 404 for anyone outside
 the survey's organisation, 403 for a delegate; anonymous visitors are sent to sign in. Every
-export is written to the audit log; the codebook holds no answers and is not.
+export is written to the audit log; the codebook holds no answers and is not. An XLSX export
+of more than exports.XLSX_WEB_MAX_ROWS responses is refused with a 422 that points to the
+other formats (the command line makes it at any size).
 """
 
 import itertools
@@ -74,6 +76,15 @@ def export(request, pk: int, fmt: str):
         )
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
+    if fmt == "xlsx" and (rows := exports.response_count(survey)) > exports.XLSX_WEB_MAX_ROWS:
+        return HttpResponse(
+            f"This survey has {rows:,} responses. An Excel workbook of more than "
+            f"{exports.XLSX_WEB_MAX_ROWS:,} takes too long to make here: download CSV, "
+            "SPSS .sav or Stata .dta instead, or ask your server's administrator to run "
+            f"'freeassoc export {survey.pk} --format xlsx'.",
+            status=422,
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         stream, rows = exports.export_to_temporary_file(survey=survey, fmt=fmt)
     except exports.ExportError as exc:

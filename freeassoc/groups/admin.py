@@ -40,6 +40,7 @@ class LocalGroupAdmin(admin.ModelAdmin):
     list_filter = ["approved", "meets", "region", "is_synthetic"]
     search_fields = ["name", "town"]
     readonly_fields = ["created_by", "created_on"]
+    raw_id_fields = ["contact_user"]  # never a drop-down of every account
     inlines = [GroupAreaInline]
     actions = ["approve", "withdraw"]
 

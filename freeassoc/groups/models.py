@@ -118,6 +118,19 @@ class LocalGroup(models.Model):
         blank=True,
         related_name="+",
     )
+    # The contact need not belong to any organisation; this account lets them run Survival
+    # Surgeries for the group (and only for it). Linked by the platform's administrators, who
+    # create accounts: there is no sign-up, so an address typed into a form grants nothing.
+    contact_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_for_groups",
+        verbose_name="contact's account",
+        help_text="The account the group's contact signs in with to run surgeries for the "
+        "group. Optional.",
+    )
     created_on = models.DateField(auto_now_add=True)
 
     class Meta:

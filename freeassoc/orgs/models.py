@@ -18,12 +18,25 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     approved = models.BooleanField(default=False)
     created_on = models.DateField(auto_now_add=True)
+    # Who the platform's administrators write to about the application (approval, refusal).
+    contact_name = models.CharField(max_length=120, blank=True)
+    contact_email = models.EmailField(blank=True)
+    # Set when an administrator approves or refuses: not approved and not reviewed is pending.
+    reviewed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.approved and self.reviewed_on is None
+
+    @property
+    def is_refused(self) -> bool:
+        return not self.approved and self.reviewed_on is not None
 
 
 class Membership(models.Model):
@@ -62,6 +75,8 @@ class AuditEvent(models.Model):
         FREE_TEXT_VIEW = "free_text_view", "Read free-text answers"
         EXPORT = "export", "Exported microdata"
         DELETE = "delete", "Deleted a data set"
+        INVITATION = "invitation", "Invited someone"
+        MEMBER_REMOVE = "member_remove", "Removed a member"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="audit_events"
@@ -79,3 +94,32 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+
+
+class Invitation(models.Model):
+    """An owner's invitation to join, sent by email as a single-use link.
+
+    Only a hash of the link's token is kept: someone who reads the database cannot use a
+    pending invitation. Accepting spends it; an unused one expires."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.get_role_display()} · {self.organisation}"
+
+    def usable(self, now) -> bool:
+        return self.accepted_at is None and now < self.expires_at

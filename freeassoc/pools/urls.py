@@ -1,2 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "pools"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("survey/<int:pk>/", views.survey, name="survey"),
+    path("survey/<int:pk>/consent/<int:pool_id>/", views.consent, name="consent"),
+    path("survey/<int:pk>/withdraw/<int:pool_id>/", views.withdraw, name="withdraw"),
+    path("<slug:slug>/", views.detail, name="detail"),
+]

@@ -5,8 +5,10 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from freeassoc.groups.models import LocalGroup
 from freeassoc.orgs.models import Membership, Organisation
 
+from .access import groups_facilitated_by
 from .models import CODE_LENGTH, Problem, Surgery
 from .selectors import resource_choices
 from .services import MAX_DAYS, MAX_THEMES, normalise_code
@@ -32,7 +34,16 @@ def _check_delete_on(value: datetime.date) -> datetime.date:
 
 
 class SurgeryCreateForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none())
+    """Run for one of the user's organisations or one of the local groups whose contact they
+    are. A user with only one kind sees only that field; with both, both, and chooses one."""
+
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False)
+    group = forms.ModelChoiceField(
+        label="Local group",
+        queryset=LocalGroup.objects.none(),
+        required=False,
+        help_text="A group whose contact you are. The surgery is in the group's region.",
+    )
     title = forms.CharField(
         max_length=120,
         help_text="Everyone who joins sees it. Describe the place without naming anyone, e.g. "
@@ -55,15 +66,49 @@ class SurgeryCreateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(
+        organisations = Organisation.objects.filter(
             approved=True, members__user=user, members__role__in=Membership.RUNS_SURVEYS
         )
+        groups = groups_facilitated_by(user)
+        has_organisations, has_groups = organisations.exists(), groups.exists()
+        self.can_run = has_organisations or has_groups
+        self.fields["organisation"].queryset = organisations
+        self.fields["group"].queryset = groups
+        if has_organisations and has_groups:
+            self.fields["organisation"].empty_label = "Not for an organisation"
+            self.fields["group"].empty_label = "Not for a local group"
+        elif has_groups:
+            del self.fields["organisation"]
+            self.fields["group"].required = True
+            self.fields["group"].empty_label = "Choose a group"
+            mine = list(groups)
+            if len(mine) == 1:
+                self.fields["group"].initial = mine[0].pk
+            regions = {g.region for g in mine}
+            if len(regions) == 1:
+                self.fields["region"].initial = regions.pop()
+        else:
+            del self.fields["group"]
+            self.fields["organisation"].required = True
         self.fields["delete_on"].initial = timezone.localdate() + datetime.timedelta(
             days=DEFAULT_DAYS
         )
 
     def clean_delete_on(self):
         return _check_delete_on(self.cleaned_data["delete_on"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if "organisation" in self.fields and "group" in self.fields:
+            chosen = [f for f in ("organisation", "group") if cleaned.get(f)]
+            if len(chosen) != 1 and not self.has_error("organisation"):
+                self.add_error(
+                    "organisation",
+                    "Choose either an organisation or a local group, not both."
+                    if chosen
+                    else "Choose an organisation or a local group.",
+                )
+        return cleaned
 
 
 class DeleteOnForm(forms.Form):

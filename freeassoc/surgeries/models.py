@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from freeassoc.groups.models import LocalGroup
 from freeassoc.orgs.models import Organisation
 
 from .taxonomy import region_choices, sector_choices, themes
@@ -47,6 +48,18 @@ class Surgery(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="surgeries"
     )
+    # Set when a local group's contact runs the surgery for the group. Such a surgery is the
+    # group's: only the group's contact facilitates it, not the organisation that looks after
+    # the group's listing (`organisation` is that one, kept for the record). If the listing
+    # is removed, the surgery falls back to that organisation's organisers, to finish or delete.
+    group = models.ForeignKey(
+        LocalGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="surgeries",
+        help_text="The local group whose contact runs it, if it is not run by the organisation.",
+    )
     title = models.CharField(max_length=120)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     region = models.CharField(max_length=30, choices=region_choices)
@@ -80,6 +93,11 @@ class Surgery(models.Model):
 
     def get_board_url(self) -> str:
         return reverse("surgeries:board", args=[self.slug])
+
+    @property
+    def run_for(self) -> str:
+        """Whose surgery it is, as the facilitator's pages name it."""
+        return self.group.name if self.group_id else self.organisation.name
 
     @property
     def stage_number(self) -> int:

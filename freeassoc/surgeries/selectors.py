@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
+from freeassoc.groups.models import LocalGroup
 from freeassoc.orgs.models import Membership
 
 from .disclosure import K, protect
@@ -10,12 +11,16 @@ from .taxonomy import region_choices, rights, sector_choices, themes
 
 
 def surgeries_for_user(user):
+    """The surgeries this user facilitates: their organisations' own (not those run for a
+    local group), and those of the groups whose contact they are (access.py decides the same)."""
+    runs_for = Membership.objects.filter(user=user, role__in=Membership.RUNS_SURVEYS)
+    contact_for = LocalGroup.objects.filter(contact_user=user)
     return (
         Surgery.objects.filter(
-            organisation__members__user=user,
-            organisation__members__role__in=Membership.RUNS_SURVEYS,
+            Q(group__isnull=True, organisation__in=runs_for.values("organisation"))
+            | Q(group__in=contact_for)
         )
-        .select_related("organisation")
+        .select_related("organisation", "group")
         .annotate(seat_count=Count("seats", distinct=True))
         .order_by("-created_on", "-pk")
     )

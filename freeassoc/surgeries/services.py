@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from freeassoc.groups.models import LocalGroup
 from freeassoc.orgs.models import Organisation
 
 from .models import CODE_ALPHABET, Action, Note, Problem, Seat, Surgery, ThemeTally, Vote
@@ -55,7 +56,8 @@ def _check_delete_on(delete_on: datetime.date) -> None:
 
 def surgery_create(
     *,
-    organisation: Organisation,
+    organisation: Organisation | None = None,
+    group: LocalGroup | None = None,
     title: str,
     kind: str,
     region: str,
@@ -63,9 +65,23 @@ def surgery_create(
     delete_on: datetime.date,
     is_synthetic: bool = False,
 ) -> Surgery:
+    """A surgery run by an organisation's organisers, or by a local group's contact for the
+    group's area. Who may do which is decided by the form's choices and by access.py."""
+    if (organisation is None) == (group is None):
+        raise ValidationError("Choose an organisation or a local group to run the surgery for.")
+    if group is not None:
+        if group.region and region != group.region:
+            raise ValidationError(
+                {
+                    "region": f"A surgery for {group.name} is in the group's region, "
+                    f"{group.get_region_display()}."
+                }
+            )
+        organisation = group.organisation  # the listing's organisation, for the record
     _check_delete_on(delete_on)
     surgery = Surgery(
         organisation=organisation,
+        group=group,
         title=title,
         kind=kind,
         region=region,

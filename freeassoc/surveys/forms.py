@@ -18,6 +18,25 @@ def _condition_hint(question: Question, instrument) -> str:
     return f"Answer this only if you answered {answers} to “{target.label}”"
 
 
+class NumberBoundField(forms.BoundField):
+    """A number question's range hint ("A whole number from 0 to 80.") is read out with the
+    input, like its help text and error; the page template gives the hint this id."""
+
+    @property
+    def range_id(self) -> str:
+        return f"{self.auto_id}_range" if self.auto_id else ""
+
+    @property
+    def aria_describedby(self):
+        if self.field.widget.attrs.get("aria-describedby") or not self.auto_id:
+            return super().aria_describedby
+        ids = [f"{self.auto_id}_helptext"] if self.help_text else []
+        ids.append(self.range_id)
+        if self.errors:
+            ids.append(f"{self.auto_id}_error")
+        return " ".join(ids)
+
+
 @dataclass
 class Row:
     q: Question
@@ -27,6 +46,16 @@ class Row:
     grouped: bool  # radios or checkboxes: a fieldset
     controller: str  # same-page condition: the question that shows this one...
     controller_codes: str  # ...and its codes that do, space-separated
+
+    @property
+    def summary_errors(self) -> list[str]:
+        """The error summary's link texts: the question, then what is wrong, punctuated to be
+        read aloud as two sentences ("Do you work for the NHS? Choose an answer."), not as
+        "NHS question-mark colon"."""
+        label = self.q.label.strip()
+        if label and label[-1] not in "?.!:":
+            label += ":"
+        return [f"{label} {error}" for error in self.field.errors]
 
 
 class PageForm(forms.Form):
@@ -108,6 +137,7 @@ class PageForm(forms.Form):
                 min_value=q.min,
                 max_value=q.max,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                bound_field_class=NumberBoundField,
                 error_messages={
                     "required": "Enter a number.",
                     "invalid": out_of_range,

@@ -139,6 +139,16 @@ class Response(models.Model):
     submitted_on = models.DateField()
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     answers = models.JSONField()
+    # Provenance of an imported response (organisation, file, who, when). PROTECT: a batch
+    # is withdrawn by deleting its responses first (imports.services.withdraw), never by
+    # deleting the batch record out from under them.
+    batch = models.ForeignKey(
+        "imports.ImportBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["survey", "submitted_on"])]

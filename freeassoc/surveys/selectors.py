@@ -35,3 +35,20 @@ def collectors_with_counts(survey: Survey):
     return survey.collectors.annotate(
         issued=Count("tokens"), used=Count("tokens", filter=Q(tokens__used=True))
     ).order_by("pk")
+
+
+def survey_by_number_or_title(key: str) -> Survey:
+    """A survey named on the command line by its number or its exact title (any case).
+    Raises LookupError with a sentence to show when none or several match."""
+    key = key.strip()
+    if key.isdigit() and (found := Survey.objects.filter(pk=int(key)).first()):
+        return found
+    matches = list(Survey.objects.filter(title__iexact=key))
+    if not matches:
+        raise LookupError(f"No survey has the number or title '{key}'.")
+    if len(matches) > 1:
+        numbers = ", ".join(str(s.pk) for s in matches)
+        raise LookupError(
+            f"{len(matches)} surveys are called '{key}'; name one by number: {numbers}."
+        )
+    return matches[0]

@@ -12,7 +12,7 @@ from freeassoc.core.ratelimit import hit, limit
 
 from . import services
 from .forms import PageForm, ResumeForm
-from .models import Collector, Draft
+from .models import Collector, Draft, digest
 
 COOKIE = "fa_draft"
 
@@ -23,6 +23,23 @@ def _collector(slug: str) -> Collector:
 
 def _draft(request, collector: Collector) -> Draft | None:
     return services.draft_for_key(collector=collector, key=request.COOKIES.get(COOKIE, ""))
+
+
+def _collector_and_draft(request, slug: str) -> tuple[Collector, Draft | None]:
+    """This browser's draft with its collector, survey and organisation in one query: every
+    page POST starts here, so it is the respondents' hot path. Without a live draft (no cookie,
+    an unknown key, an expired draft) the collector alone, as _collector: a 404 if none.
+    Same answers as _collector() then _draft(), in one query instead of two."""
+    key = request.COOKIES.get(COOKIE, "")
+    if key:
+        draft = (
+            Draft.objects.select_related("collector__survey__organisation")
+            .filter(key_hash=digest(key), collector__slug=slug)
+            .first()
+        )
+        if draft is not None and not draft.is_expired():
+            return draft.collector, draft
+    return _collector(slug), None
 
 
 def _with_draft_cookie(response, collector: Collector, key: str):
@@ -109,8 +126,7 @@ def _no_draft(request, collector):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def page(request, slug, page_id):
-    collector = _collector(slug)
-    draft = _draft(request, collector)
+    collector, draft = _collector_and_draft(request, slug)
     if draft is None:
         return _no_draft(request, collector)
     if draft.submitted:
@@ -164,8 +180,7 @@ def _saved(request, collector, draft):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def review(request, slug):
-    collector = _collector(slug)
-    draft = _draft(request, collector)
+    collector, draft = _collector_and_draft(request, slug)
     if draft is None:
         return _no_draft(request, collector)
     if draft.submitted:

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from freeassoc.orgs.models import Membership
 from freeassoc.surveys.models import Response
+from tests.auth import phone_for, second_step_in_browser
 
 from .conftest import ARTIFACTS, DESKTOP, PHONE
 from .respondent import (
@@ -45,6 +46,7 @@ RESPONDENT_PAGES = [
     "resume-error",
     "thanks",
     "intro-already-sent",
+    "intro-invitation-needed",
     "refused",
 ]
 
@@ -107,6 +109,10 @@ def every_respondent_page(make_page, slug, invitation_slug, visit):
 
     invited = make_page()  # an invitation-only survey opened without the invitation's token
     invited.goto(path(invitation_slug))
+    expect(invited.get_by_text("This survey is by invitation.")).to_be_visible()
+    expect(invited.get_by_role("button", name="Start the survey")).to_have_count(0)
+    at(invited, "intro-invitation-needed")
+    invited.goto(path(invitation_slug) + "?t=not-a-real-invitation")  # a forged or spent one
     press(invited, "Start the survey")
     expect(invited.get_by_role("heading", level=1)).to_have_text("We could not start the survey")
     at(invited, "refused")
@@ -196,11 +202,14 @@ def test_the_organiser_pages_have_no_serious_accessibility_problem(
     problems = []
     for device, suffix in ((DESKTOP, ""), (PHONE, "-phone")):
         page = new_context(device).new_page()
+        phone_for("rowan")
         page.goto("/accounts/login/")
         axe_check(page, f"organiser-sign-in{suffix}", problems, screenshots)
         page.get_by_role("textbox", name="Username").fill("rowan")
         page.get_by_label("Password").fill("a long and known password")
         press(page, "Sign in")
+        axe_check(page, f"organiser-second-step{suffix}", problems, screenshots)
+        second_step_in_browser(page, "rowan")
         expect(page.get_by_role("heading", level=1)).to_have_text("Your surveys")
         axe_check(page, f"organiser-dashboard{suffix}", problems, screenshots)
         page.get_by_role("link", name=survey.title).click()

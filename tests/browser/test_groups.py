@@ -2,15 +2,10 @@
 to join, and the contact replies through the platform. Every page is checked with axe-core
 (no serious or critical violation) and photographed into test-artifacts/screenshots/.
 
-The fixtures live in this module on purpose. When tests/browser/conftest.py provides a
-`chromium` fixture it is reused (Playwright's sync API allows one running instance per
-thread); otherwise this module starts its own, and sets DJANGO_ALLOW_ASYNC_UNSAFE only while
-Playwright runs (see that conftest for why not for the whole session).
+The browser comes from tests/browser/conftest.py (its `new_context` fixture).
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,80 +14,21 @@ from django.core import mail
 from freeassoc.groups import services
 from freeassoc.groups.models import JoinRequest, Network
 from freeassoc.orgs.models import Membership, Organisation
+from tests.auth import sign_in
+
+from .conftest import PHONE, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 1,
-}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 WORKER = "worried.worker@mail.example"
 CONTACT = "convenor@group.example"
 
 
-def _unavailable(reason: str):
-    if os.environ.get("FREEASSOC_REQUIRE_BROWSER", "").strip() == "1":
-        pytest.fail(f"{reason} (FREEASSOC_REQUIRE_BROWSER=1, so this is a failure)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def groups_browser(request):
-    try:
-        yield request.getfixturevalue("chromium")  # the package's, when there is one
-        return
-    except pytest.FixtureLookupError:
-        pass
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-    except Exception as exc:
-        playwright.stop()
-        _unavailable(f"Chromium at {CHROMIUM} did not start: {exc}")
-    try:
-        yield browser
-    finally:
-        browser.close()
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
-def phone(groups_browser, live_server):
+def phone(new_context):
     """A phone-sized page. CSP is bypassed only so that axe-core can be injected: the site's
     own pages never need it (they carry no inline script)."""
-    from django.core.cache import cache
-
-    cache.clear()  # rate-limit counters of earlier tests live in the cache table
-    context = groups_browser.new_context(**PHONE, base_url=live_server.url, bypass_csp=True)
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+    return new_context(PHONE, bypass_csp=True).new_page()
 
 
 @pytest.fixture
@@ -262,7 +198,7 @@ def test_every_other_groups_page_is_accessible_on_a_phone(phone, places, live_se
         organisation=places["organisation"], user=organiser, role=Membership.Role.ORGANISER
     )
     client = Client()
-    client.force_login(organiser)
+    sign_in(client, organiser)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from freeassoc.orgs.models import Membership
+from tests.auth import phone_for, second_step_in_browser
 
 from .conftest import DESKTOP, PHONE
 from .respondent import PRIVATE_PSYCHOTHERAPIST, complete, press
@@ -25,11 +26,13 @@ def rowan(org):
 
 
 def sign_in(page, username, password=PASSWORD):
+    phone_for(username)
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_label("Password").fill(password)
     press(page, "Sign in")
+    second_step_in_browser(page, username)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your surveys")
 
 

@@ -3,14 +3,11 @@ browser context sized like a phone, through all three stages. Participants see e
 contributions arrive without reloading (htmx polling); the stage moves under them; the outcome
 is an action plan and a PDF. axe-core checks the join, rules, board and plan pages.
 
-The fixtures are kept in this module. When the package's conftest provides the shared
-`chromium` fixture it is used (Playwright's sync API cannot start a second instance while
-another runs in the same thread); otherwise this module starts Debian's Chromium itself.
+The browser contexts come from tests/browser/conftest.py (its `new_context` fixture).
 """
 
 import datetime
 import json
-import os
 import re
 from pathlib import Path
 
@@ -21,90 +18,24 @@ from django.utils import timezone
 
 from freeassoc.orgs.models import Membership, Organisation
 from freeassoc.surgeries.models import Action, Note, Problem, Seat, Surgery
+from tests.auth import phone_for, second_step_in_browser
+
+from .conftest import ARTIFACTS, PHONE, TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 1,
-}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TIMEOUT_MS = 15_000
 BLOCKING = {"serious", "critical"}
 PASSWORD = "a long and known password"
 
 
-def _unavailable(reason: str):
-    if os.environ.get("FREEASSOC_REQUIRE_BROWSER", "").strip() == "1":
-        pytest.fail(f"{reason} (FREEASSOC_REQUIRE_BROWSER=1, so this is a failure)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def surgery_browser(request):
-    try:
-        shared = request.getfixturevalue("chromium")
-    except pytest.FixtureLookupError:
-        shared = None
-    if shared is not None:
-        yield shared
-        return
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls made
-    # between Playwright calls are not async, so Django's check is lifted while it runs only.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        playwright.stop()
-        _unavailable(f"Chromium at {CHROMIUM} did not start: {exc}")
-    try:
-        yield browser
-    finally:
-        browser.close()
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
-def contexts(surgery_browser, live_server):
-    made = []
+def contexts(new_context):
+    """Phone-sized contexts that accept downloads (the action plan's PDF)."""
 
     def make(**kwargs):
-        context = surgery_browser.new_context(
-            **{**PHONE, "base_url": live_server.url, "accept_downloads": True, **kwargs}
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        made.append(context)
-        return context
+        return new_context(PHONE, accept_downloads=True, **kwargs)
 
-    yield make
-    for context in made:
-        context.close()
+    return make
 
 
 def shoot(page, name):
@@ -202,10 +133,12 @@ def test_three_participants_through_a_survival_surgery(contexts, live_server, se
 
     # --- The facilitator creates the surgery ------------------------------------------------
     fac = contexts().new_page()
+    phone_for("facilitator")
     fac.goto("/accounts/login/")
     fac.get_by_label("Username").fill("facilitator")
     fac.get_by_label("Password").fill(PASSWORD)
     fac.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    second_step_in_browser(fac, "facilitator")
     fac.goto("/surgeries/new/")
     fac.get_by_label("Organisation").select_option(label=org.name)
     fac.get_by_label("Title").fill("Talking therapies team, north of the city")

@@ -1,8 +1,10 @@
-"""`findings SURVEY --format json|csv`: the published findings of a survey on stdout."""
+"""`findings SURVEY --format json|csv|html|pdf [--output FILE]`: the published findings of a
+survey, on stdout or in a file."""
 
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,6 +12,8 @@ from django.core.management import CommandError, call_command
 from freeassoc.findings.management.commands.findings import Command
 from freeassoc.findings.synthetic import generate_answers
 
+from .html_tables import parse, to_number
+from .pdf_text import pdf_strings
 from .published import PUBLISHED, whole_percent
 from .test_frame import make_survey
 
@@ -72,14 +76,62 @@ def test_the_survey_threshold_is_used(demo):
     assert shown["non_nhs_spoke_to_colleague"]["suppressed"]  # 16 people, under 50
 
 
-@pytest.mark.parametrize("fmt", ["html", "pdf", "HTML"])
-def test_html_and_pdf_are_refused_for_now(demo, fmt):
-    with pytest.raises(CommandError, match="not available yet"):
-        run(str(demo.pk), "--format", fmt)
+def test_html_is_one_self_contained_document(demo, tmp_path):
+    html = run(str(demo.pk), "--format", "HTML")
+    assert html.startswith("<!doctype html>")
+    assert "<style>" in html and ".chart-figure" in html  # the stylesheets, inlined
+    # Nothing to fetch: no stylesheet, script, image or font from anywhere.
+    assert not re.search(r"<(link|script|img)\b", html)
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert "url(" not in html
+    assert "Synthetic demo data: made up" in html
+    page = parse(html)
+    findings = json.loads(run(str(demo.pk)))
+    for ind in findings["indicators"]:
+        if ind["kind"] == "proportion" and not ind["suppressed"]:
+            cells = page.rows[f"row-{ind['id']}"]
+            assert to_number(cells[1]) == ind["count"] and to_number(cells[2]) == ind["percent"]
+            # Every figure's breakdowns are in the file, linked by anchors.
+            assert f'href="#ind-{ind["id"]}"' in html and f'id="ind-{ind["id"]}"' in html
+    assert 'id="rules"' in html and "secondary suppression" in html
+    out = tmp_path / "findings.html"
+    run(str(demo.pk), "--format", "html", "--output", str(out))
+    assert out.read_text(encoding="utf-8") == html
+
+
+def test_pdf_goes_to_a_file(demo, tmp_path):
+    out = tmp_path / "report.pdf"
+    assert run(str(demo.pk), "--format", "pdf", "--output", str(out)) == ""
+    strings = pdf_strings(out.read_bytes())
+    assert f"Findings: {demo.title}" in strings
+    assert any("Synthetic demo data" in s for s in strings)
+
+
+def test_pdf_goes_to_standard_output_when_it_is_not_a_terminal(demo):
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="utf-8")
+    call_command(Command(), str(demo.pk), "--format", "pdf", stdout=stdout)
+    stdout.flush()
+    assert f"Findings: {demo.title}" in pdf_strings(raw.getvalue())
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_pdf_is_not_written_to_a_terminal(demo):
+    with pytest.raises(CommandError, match="would garble your terminal.*--output"):
+        call_command(Command(), str(demo.pk), "--format", "pdf", stdout=Terminal())
+
+
+def test_an_output_file_that_cannot_be_written_is_refused(demo, tmp_path):
+    with pytest.raises(CommandError, match="Could not write"):
+        run(str(demo.pk), "--format", "csv", "--output", str(tmp_path / "no" / "such.csv"))
 
 
 def test_an_unknown_format_is_refused(demo):
-    with pytest.raises(CommandError, match="Unknown format 'xml'"):
+    with pytest.raises(CommandError, match="Unknown format 'xml'. Use --format json, csv, html"):
         run(str(demo.pk), "--format", "xml")
 
 

@@ -20,6 +20,7 @@ from freeassoc.findings import exports
 from freeassoc.orgs.models import AuditEvent, Membership
 from freeassoc.surveys import instrument as instruments
 from freeassoc.surveys.models import Response
+from tests.auth import sign_in
 
 INSTRUMENT = instruments.get("surviving-work", 1)
 QUESTIONS = [q for page in INSTRUMENT.pages for q in page.questions]
@@ -185,7 +186,7 @@ def read_csv(content: bytes):
 def test_the_csv_export_has_one_row_per_response_with_the_stored_answers(
     client, analyst, survey, responses
 ):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response, content = download(client, survey, "csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = read_csv(content)
@@ -199,7 +200,7 @@ def test_the_csv_export_has_one_row_per_response_with_the_stored_answers(
 
 
 def test_the_csv_spells_out_the_values_a_reader_would_check(client, analyst, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     _, content = download(client, survey, "csv")
     rows = read_csv(content)
     first = dict(zip(rows[0], rows[1], strict=True))
@@ -223,7 +224,7 @@ def test_the_csv_spells_out_the_values_a_reader_would_check(client, analyst, sur
 
 
 def test_formula_injection_is_neutralised_in_the_csv(client, analyst, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     _, content = download(client, survey, "csv")
     rows = read_csv(content)
     comments = [row[rows[0].index("comments")] for row in rows[1:]]
@@ -238,7 +239,7 @@ def test_formula_injection_is_neutralised_in_the_csv(client, analyst, survey, re
 def test_the_csv_is_streamed_without_a_byte_order_mark_unless_asked(
     client, analyst, survey, responses
 ):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response = client.get(f"/org/surveys/{survey.pk}/export/csv/")
     assert isinstance(response, StreamingHttpResponse)
     assert not response.has_header("Content-Length")
@@ -259,13 +260,13 @@ def test_the_csv_is_the_same_however_the_rows_are_chunked(survey, responses, mon
 
 
 def test_an_empty_survey_exports_a_header_and_no_rows(client, analyst, survey):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     _, content = download(client, survey, "csv")
     assert read_csv(content) == [expected_names()]
 
 
 def test_the_file_is_named_after_the_survey_and_the_day(client, analyst, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     today = datetime.date.today().isoformat()  # noqa: DTZ011 - the server's day, as the export
     response, _ = download(client, survey, "csv")
     assert response["Content-Disposition"] == (
@@ -280,7 +281,7 @@ def test_a_synthetic_survey_says_so_in_the_file_name_and_the_codebook(
 ):
     survey.is_synthetic = True
     survey.save()
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response, _ = download(client, survey, "csv")
     assert response["Content-Disposition"].endswith('-synthetic.csv"')
     codebook = client.get(f"/org/surveys/{survey.pk}/codebook/")
@@ -314,7 +315,7 @@ def unescape(value):
 
 
 def test_the_xlsx_export_reads_back_with_the_same_values(client, analyst, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response, content = download(client, survey, "xlsx")
     assert isinstance(response, FileResponse)
     assert response["Content-Type"] == (
@@ -346,7 +347,7 @@ def test_the_xlsx_export_reads_back_with_the_same_values(client, analyst, survey
 
 
 def test_formula_injection_is_neutralised_in_the_xlsx(client, analyst, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     _, content = download(client, survey, "xlsx")
     book = openpyxl.load_workbook(io.BytesIO(content))  # full mode: cell types are visible
     sheet = book["Responses"]
@@ -360,7 +361,7 @@ def test_formula_injection_is_neutralised_in_the_xlsx(client, analyst, survey, r
 
 
 def test_the_xlsx_carries_the_codebook_as_its_second_sheet(client, analyst, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     _, content = download(client, survey, "xlsx")
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
     rows = list(book["Codebook"].iter_rows(values_only=True))
@@ -392,6 +393,29 @@ def test_past_excel_s_row_limit_the_rows_continue_on_another_sheet(
     assert ids == [r.pk for r in responses]
 
 
+def test_the_web_refuses_an_xlsx_too_large_to_make_and_names_the_other_formats(
+    client, analyst, survey, responses, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(exports, "XLSX_WEB_MAX_ROWS", len(ANSWERS) - 1)
+    sign_in(client, analyst)
+    response = client.get(f"/org/surveys/{survey.pk}/export/xlsx/")
+    assert response.status_code == 422
+    assert "CSV" in response.text and ".sav" in response.text and ".dta" in response.text
+    assert f"freeassoc export {survey.pk} --format xlsx" in response.text
+    assert not exports_audited().exists()
+    # The other formats still download, and the command line still makes the workbook.
+    download(client, survey, "csv")  # asserts a 200
+    call_command("export", str(survey.pk), "--format", "xlsx", "--output", str(tmp_path / "a.xlsx"))
+    book = openpyxl.load_workbook(tmp_path / "a.xlsx", read_only=True)
+    assert len(list(book["Responses"].iter_rows(values_only=True))) == len(ANSWERS) + 1
+
+
+def test_an_xlsx_at_the_web_limit_is_made(client, analyst, survey, responses, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_WEB_MAX_ROWS", len(ANSWERS))
+    sign_in(client, analyst)
+    assert client.get(f"/org/surveys/{survey.pk}/export/xlsx/").status_code == 200
+
+
 # SPSS and Stata -----------------------------------------------------------------------------
 
 
@@ -420,7 +444,7 @@ def _expected_number(response, name, missing):
 def test_the_sav_export_has_numeric_codes_labels_and_user_missing_values(
     client, analyst, survey, responses
 ):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response, content = download(client, survey, "sav")
     assert response["Content-Type"] == "application/x-spss-sav"
     path = _save(content, "sav")
@@ -465,7 +489,7 @@ def test_the_sav_export_has_numeric_codes_labels_and_user_missing_values(
 def test_without_user_missing_prefer_not_reads_as_missing_in_spss(
     client, analyst, survey, responses
 ):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     _, content = download(client, survey, "sav")
     data, _ = pyreadstat.read_sav(_save(content, "sav"), output_format="dict")
     assert blank(data["age"][0])  # declined
@@ -475,7 +499,7 @@ def test_without_user_missing_prefer_not_reads_as_missing_in_spss(
 
 
 def test_the_dta_export_has_labels_and_extended_missing_a(client, analyst, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response, content = download(client, survey, "dta")
     assert response["Content-Type"] == "application/x-stata-dta"
     path = _save(content, "dta")
@@ -513,7 +537,7 @@ def test_the_dta_export_has_labels_and_extended_missing_a(client, analyst, surve
 
 
 def test_sav_and_dta_of_an_empty_survey_have_every_column_and_no_rows(client, analyst, survey):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     for fmt, read in [("sav", pyreadstat.read_sav), ("dta", pyreadstat.read_dta)]:
         _, content = download(client, survey, fmt)
         _, meta = read(_save(content, fmt), metadataonly=True)
@@ -533,7 +557,7 @@ def test_an_answer_that_does_not_fit_the_questionnaire_stops_the_export(
         submitted_on=datetime.date(2026, 3, 6),
         answers={**MINIMAL, "nhs_work": "sometimes"},
     )
-    client.force_login(analyst)
+    sign_in(client, analyst)
     for fmt in FORMATS:
         response = client.get(f"/org/surveys/{survey.pk}/export/{fmt}/")
         assert response.status_code == 500
@@ -570,6 +594,12 @@ def test_empty_answers_count_as_unanswered(survey):
 
 # Who may export, and the audit log ----------------------------------------------------------
 
+
+def exports_audited():
+    """Export events only: signing in writes its own lines to the audit log."""
+    return AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT)
+
+
 FORMATS = ["csv", "xlsx", "sav", "dta"]
 
 
@@ -577,7 +607,7 @@ def test_an_analyst_and_an_organiser_may_export_every_format(
     client, analyst, organiser, survey, responses
 ):
     for user in (analyst, organiser):
-        client.force_login(user)
+        sign_in(client, user)
         for fmt in FORMATS:
             download(client, survey, fmt)
         assert client.get(f"/org/surveys/{survey.pk}/codebook/").status_code == 200
@@ -586,13 +616,13 @@ def test_an_analyst_and_an_organiser_may_export_every_format(
 def test_someone_from_another_organisation_gets_a_404_and_no_data(
     client, outsider, survey, responses
 ):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     for fmt in [*FORMATS, "pdf"]:
         response = client.get(f"/org/surveys/{survey.pk}/export/{fmt}/")
         assert response.status_code == 404
         assert b"HYPERLINK" not in response.content
     assert client.get(f"/org/surveys/{survey.pk}/codebook/").status_code == 404
-    assert not AuditEvent.objects.exists()
+    assert not exports_audited().exists()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, survey, responses):
@@ -600,43 +630,43 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, survey, responses):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
-    assert not AuditEvent.objects.exists()
+    assert not exports_audited().exists()
 
 
 def test_a_delegate_may_not_export(client, org, survey, responses):
     delegate = get_user_model().objects.create_user("dee", password="correct horse battery")
     Membership.objects.create(organisation=org, user=delegate, role=Membership.Role.DELEGATE)
-    client.force_login(delegate)
+    sign_in(client, delegate)
     assert client.get(f"/org/surveys/{survey.pk}/export/csv/").status_code == 403
-    assert not AuditEvent.objects.exists()
+    assert not exports_audited().exists()
 
 
 def test_an_unknown_format_is_a_404_that_says_so(client, analyst, survey):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response = client.get(f"/org/surveys/{survey.pk}/export/pdf/")
     assert response.status_code == 404
     assert "There is no 'pdf' export" in response.text
     response = client.get(f"/org/surveys/{survey.pk}/codebook/", {"format": "xml"})
     assert response.status_code == 404
-    assert not AuditEvent.objects.exists()
+    assert not exports_audited().exists()
 
 
 def test_each_export_writes_one_audit_event(client, analyst, org, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     for count, fmt in enumerate(FORMATS, start=1):
         download(client, survey, fmt)
-        assert AuditEvent.objects.count() == count
-        event = AuditEvent.objects.order_by("-pk").first()
+        assert exports_audited().count() == count
+        event = exports_audited().order_by("-pk").first()
         assert event.action == AuditEvent.Action.EXPORT
         assert event.organisation == org
         assert event.user == analyst and event.username == "ana"
         assert event.detail == f"{fmt} export of survey {survey.pk} (6 rows)"
     client.get(f"/org/surveys/{survey.pk}/codebook/")  # no answers in it: not an export
-    assert AuditEvent.objects.count() == len(FORMATS)
+    assert exports_audited().count() == len(FORMATS)
 
 
 def test_exports_are_not_cached(client, analyst, survey, responses):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response, _ = download(client, survey, "csv")
     assert "no-store" in response["Cache-Control"]
     response, _ = download(client, survey, "dta")
@@ -644,16 +674,16 @@ def test_exports_are_not_cached(client, analyst, survey, responses):
 
 
 def test_only_get_is_allowed(client, analyst, survey):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     assert client.post(f"/org/surveys/{survey.pk}/export/csv/").status_code == 405
-    assert not AuditEvent.objects.exists()
+    assert not exports_audited().exists()
 
 
 # The codebook -------------------------------------------------------------------------------
 
 
 def test_the_codebook_describes_every_column_in_order(client, analyst, survey):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response = client.get(f"/org/surveys/{survey.pk}/codebook/")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -668,7 +698,7 @@ def test_the_codebook_describes_every_column_in_order(client, analyst, survey):
 
 
 def test_the_json_codebook_lists_codes_values_and_missing_codes(client, analyst, survey):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     response = client.get(f"/org/surveys/{survey.pk}/codebook/", {"format": "json"})
     assert response["Content-Type"] == "application/json"
     document = response.json()
@@ -700,7 +730,7 @@ def test_the_command_writes_csv_to_standard_output(survey, responses):
     rows = read_csv(out.getvalue().encode())
     assert rows[0] == expected_names() and len(rows) == 1 + len(ANSWERS)
     assert "Wrote 6 responses" in err.getvalue()
-    event = AuditEvent.objects.get()
+    event = exports_audited().get()
     assert event.username == "(command line)" and event.user is None
     assert event.detail == f"csv export of survey {survey.pk} (6 rows)"
 
@@ -723,13 +753,13 @@ def test_the_command_writes_each_format_to_a_file(survey, responses, tmp_path, f
         data, _ = read(str(path), output_format="dict")
         ids = data["response_id"]
     assert ids == [r.pk for r in responses]
-    assert AuditEvent.objects.get().detail == f"{fmt} export of survey {survey.pk} (6 rows)"
+    assert exports_audited().get().detail == f"{fmt} export of survey {survey.pk} (6 rows)"
 
 
 def test_the_command_needs_a_file_for_binary_formats(survey):
     with pytest.raises(CommandError, match="--output"):
         call_command("export", str(survey.pk), "--format", "sav", stdout=io.StringIO())
-    assert not AuditEvent.objects.exists()
+    assert not exports_audited().exists()
 
 
 def test_the_command_says_when_there_is_no_such_survey(db):
@@ -751,7 +781,7 @@ def test_the_command_writes_the_codebook(survey, tmp_path):
         call_command("export", str(survey.pk), "--codebook", "--format", "sav", stdout=out)
     with pytest.raises(CommandError, match="codebook"):
         call_command("export", str(survey.pk), "--format", "json", stdout=out)
-    assert not AuditEvent.objects.exists()
+    assert not exports_audited().exists()
 
 
 def test_columns_nobody_answered_still_export_to_every_format(survey, tmp_path):

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from freeassoc.groups.models import LocalGroup
 from freeassoc.orgs.models import Membership, Organisation
+from tests.auth import sign_in
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def form(org, network):
 
 
 def test_an_organiser_lists_a_group_that_workers_can_then_find(client, organiser, form):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post("/groups/new/", form)
     group = LocalGroup.objects.get()
     assert response.status_code == 302 and response["Location"] == group.get_absolute_url()
@@ -39,7 +40,7 @@ def test_an_organiser_lists_a_group_that_workers_can_then_find(client, organiser
 def test_an_owner_may_list_too(client, org, form):
     owner = get_user_model().objects.create_user("owen", password="x" * 12)
     Membership.objects.create(organisation=org, user=owner, role=Membership.Role.OWNER)
-    client.force_login(owner)
+    sign_in(client, owner)
     assert client.post("/groups/new/", form).status_code == 302
 
 
@@ -50,7 +51,7 @@ def test_anonymous_visitors_are_asked_to_sign_in(client, form):
 
 
 def test_an_analyst_cannot_list_a_group(client, analyst, form):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     assert client.get("/groups/new/").status_code == 403
     response = client.post("/groups/new/", form)
     assert response.status_code == 403
@@ -60,7 +61,7 @@ def test_an_analyst_cannot_list_a_group(client, analyst, form):
 
 def test_an_organiser_of_an_unapproved_organisation_cannot_list(client, organiser, org, form):
     Organisation.objects.filter(pk=org.pk).update(approved=False)
-    client.force_login(organiser)
+    sign_in(client, organiser)
     assert client.post("/groups/new/", form).status_code == 403
     assert not LocalGroup.objects.exists()
 
@@ -68,7 +69,7 @@ def test_an_organiser_of_an_unapproved_organisation_cannot_list(client, organise
 def test_an_organiser_cannot_list_a_group_for_another_organisation(
     client, organiser, other_org, form
 ):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post("/groups/new/", {**form, "organisation": other_org.pk})
     assert response.status_code == 400
     assert "Select a valid choice" in response.text
@@ -91,7 +92,7 @@ def test_an_organiser_cannot_list_a_group_for_another_organisation(
 def test_a_bad_group_form_shows_the_problem_beside_the_field(
     client, organiser, form, change, field, message
 ):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post("/groups/new/", {**form, **change})
     assert response.status_code == 400
     assert message in response.text
@@ -100,7 +101,7 @@ def test_a_bad_group_form_shows_the_problem_beside_the_field(
 
 
 def test_an_online_group_needs_no_town_or_areas(client, organiser, form):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     online = {**form, "meets": "online", "town": "ignored", "region": "", "areas": ""}
     assert client.post("/groups/new/", online).status_code == 302
     group = LocalGroup.objects.get()
@@ -109,7 +110,7 @@ def test_an_online_group_needs_no_town_or_areas(client, organiser, form):
 
 
 def test_a_group_cannot_take_a_name_that_is_a_page_of_the_site(client, organiser, form):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     client.post("/groups/new/", {**form, "name": "Search"})
     client.post("/groups/new/", {**form, "name": "Search"})
     assert sorted(LocalGroup.objects.values_list("slug", flat=True)) == ["search-2", "search-3"]
@@ -118,7 +119,7 @@ def test_a_group_cannot_take_a_name_that_is_a_page_of_the_site(client, organiser
 
 def test_an_organiser_changes_and_removes_their_group(client, organiser, make_group):
     group = make_group("Leeds counsellors", ["LS"])
-    client.force_login(organiser)
+    sign_in(client, organiser)
     assert "Change or remove this listing" in client.get(group.get_absolute_url()).text
     page = client.get(f"/groups/{group.slug}/edit/")
     assert page.status_code == 200 and 'value="LS"' in page.text
@@ -146,11 +147,11 @@ def test_people_outside_the_organisation_cannot_change_a_group(
     client, outsider, analyst, make_group
 ):
     group = make_group("Leeds counsellors", ["LS"])
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert "Change or remove" not in client.get(group.get_absolute_url()).text
     assert client.get(f"/groups/{group.slug}/edit/").status_code == 404
     assert client.post(f"/groups/{group.slug}/remove/").status_code == 404
-    client.force_login(analyst)
+    sign_in(client, analyst)
     assert client.get(f"/groups/{group.slug}/edit/").status_code == 403
     assert client.post(f"/groups/{group.slug}/remove/").status_code == 403
     assert LocalGroup.objects.filter(pk=group.pk).exists()
@@ -158,8 +159,8 @@ def test_people_outside_the_organisation_cannot_change_a_group(
 
 
 def test_the_directory_invites_organisers_to_list_groups(client, organiser, analyst):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     assert 'href="/groups/mine/"' not in client.get("/groups/").text
-    client.force_login(organiser)
+    sign_in(client, organiser)
     html = client.get("/groups/").text
     assert 'href="/groups/new/"' in html and 'href="/groups/mine/"' in html

@@ -2,6 +2,8 @@ import re
 
 import pytest
 
+from tests.auth import sign_in
+
 from .privacy import database_text
 
 
@@ -134,7 +136,7 @@ def test_withdrawn_groups_and_groups_of_unlisted_networks_are_not_found(client, 
 def test_the_start_page_carries_the_place_to_the_listing_form(client, organiser, groups):
     html = client.get("/groups/start/?area=TR").text
     assert "Start a group in the TR (Truro) area" in html
-    client.force_login(organiser)
+    sign_in(client, organiser)
     html = client.get("/groups/start/?area=TR").text
     assert 'href="/groups/new/?area=TR"' in html
     form = client.get("/groups/new/?area=TR").text

@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from freeassoc.surgeries.models import Action, Note, Problem, Surgery, Vote
+from tests.auth import sign_in
 
 from .conftest import HTMX, add_problem, board_url, move
 
@@ -64,7 +65,7 @@ def test_the_board_poll_says_nothing_new_until_something_changes(participant, an
 
 def test_the_poll_reloads_the_page_when_the_stage_moves(client, organiser, participant, surgery):
     add_problem(participant, surgery)
-    client.force_login(organiser)
+    sign_in(client, organiser)
     move(client, surgery, "information")
     response = participant.get(board_url(surgery, "board/?v=0&stage=problems"), **HTMX)
     assert response["HX-Refresh"] == "true"
@@ -121,7 +122,7 @@ def test_dots_on_another_surgerys_problem_are_refused(participant, surgery, org)
 def test_each_stage_takes_only_its_own_contributions(client, organiser, participant, surgery):
     add_problem(participant, surgery, "Pay below a living wage", ["pay"])
     problem = Problem.objects.get()
-    client.force_login(organiser)
+    sign_in(client, organiser)
     # Stage 2: notes, not problems; the problem with dots (or, with none, the first) goes on.
     participant.post(board_url(surgery, f"problems/{problem.pk}/dot/"))
     move(client, surgery, "information")
@@ -163,7 +164,7 @@ def test_each_stage_takes_only_its_own_contributions(client, organiser, particip
 
 
 def test_a_step_cannot_be_dated_in_the_past(client, organiser, participant, surgery):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     Surgery.objects.filter(pk=surgery.pk).update(stage="actions")
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     response = participant.post(

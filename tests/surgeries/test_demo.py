@@ -2,6 +2,7 @@ from django.test import Client
 
 from freeassoc.surgeries.demo import DEMO_TITLE, load_demo
 from freeassoc.surgeries.models import Surgery, ThemeTally
+from tests.auth import sign_in
 
 
 def test_the_demo_loads_once_and_fills_the_grievances_page(client, org, organiser):
@@ -15,7 +16,7 @@ def test_the_demo_loads_once_and_fills_the_grievances_page(client, org, organise
     assert "fewer than 10" in page
     assert any(int(n) >= 10 for n in __import__("re").findall(r'<td class="num">(\d+)</td>', page))
     facilitator = Client()
-    facilitator.force_login(organiser)
+    sign_in(facilitator, organiser)
     run = facilitator.get(f"/surgeries/{surgery.pk}/").text
     assert "Demonstration surgery" in run and "[Synthetic]" in run
     assert Surgery.objects.count() == 1

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from freeassoc.orgs.models import Membership
 from freeassoc.surgeries.models import Action, Note, Problem, Surgery, Vote
+from tests.auth import sign_in
 
 from .conftest import HTMX, add_problem, board_url, join, move
 
@@ -26,7 +27,7 @@ def _create(client, org, **overrides):
 
 
 def test_an_organiser_creates_a_surgery_and_sees_its_code(client, organiser, org):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = _create(client, org)
     surgery = Surgery.objects.get()
     assert response["Location"] == f"/surgeries/{surgery.pk}/"
@@ -38,7 +39,7 @@ def test_an_organiser_creates_a_surgery_and_sees_its_code(client, organiser, org
 
 
 def test_region_and_sector_use_the_questionnaires_codes(client, organiser, org):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     assert _create(client, org, region="Leeds").status_code == 400
     assert _create(client, org, sector="hospital").status_code == 400
     page = client.get("/surgeries/new/").text
@@ -48,7 +49,7 @@ def test_region_and_sector_use_the_questionnaires_codes(client, organiser, org):
 
 
 def test_the_deletion_date_must_be_in_the_next_year(client, organiser, org):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     today = timezone.localdate()
     assert _create(client, org, delete_on=today.isoformat()).status_code == 400
     late = (today + datetime.timedelta(days=400)).isoformat()
@@ -57,7 +58,7 @@ def test_the_deletion_date_must_be_in_the_next_year(client, organiser, org):
 
 
 def test_only_owners_and_organisers_of_an_approved_organisation_run_surgeries(client, analyst, org):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     assert "Only owners and organisers" in client.get("/surgeries/new/").text
     _create(client, org)
     assert not Surgery.objects.exists()
@@ -85,7 +86,7 @@ def test_only_the_facilitator_moves_stages_or_hides(
     ]:
         assert "/accounts/login/" in participant.post(url, data)["Location"]
     # Someone from another organisation: as if the surgery did not exist.
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.get(f"/surgeries/{surgery.pk}/").status_code == 404
     assert (
         client.post(f"/surgeries/{surgery.pk}/stage/", {"stage": "information"}).status_code == 404
@@ -93,7 +94,7 @@ def test_only_the_facilitator_moves_stages_or_hides(
     hide = f"/surgeries/{surgery.pk}/problem/{problem.pk}/hide/"
     assert client.post(hide, {"hidden": "1"}).status_code == 404
     # An analyst of the organisation: may not run meetings.
-    client.force_login(analyst)
+    sign_in(client, analyst)
     assert (
         client.post(f"/surgeries/{surgery.pk}/stage/", {"stage": "information"}).status_code == 403
     )
@@ -104,7 +105,7 @@ def test_only_the_facilitator_moves_stages_or_hides(
 
 
 def test_stages_move_one_at_a_time_and_close_for_good(client, organiser, surgery):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     move(client, surgery, "actions")
     assert surgery.stage == "problems"
     assert "cannot move to that stage" in client.get(f"/surgeries/{surgery.pk}/").text
@@ -125,7 +126,7 @@ def test_moving_to_stage_two_takes_the_top_three_forward_if_none_chosen(
         participant.post(board_url(surgery, f"problems/{pk}/dot/"))
     for pk in [ids[4], ids[2]]:
         another.post(board_url(surgery, f"problems/{pk}/dot/"))
-    client.force_login(organiser)
+    sign_in(client, organiser)
     move(client, surgery, "information")
     assert set(Problem.objects.filter(chosen=True).values_list("pk", flat=True)) == {
         ids[4],
@@ -138,7 +139,7 @@ def test_the_facilitator_chooses_problems_by_hand(client, organiser, surgery, pa
     add_problem(participant, surgery, "Chosen by hand")
     add_problem(participant, surgery, "Not chosen")
     chosen = Problem.objects.get(text="Chosen by hand")
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(
         f"/surgeries/{surgery.pk}/problem/{chosen.pk}/choose/", {"chosen": "1"}, **HTMX
     )
@@ -155,7 +156,7 @@ def test_hidden_contributions_disappear_for_participants(
     add_problem(participant, surgery, "Names the manager, Mr X")
     add_problem(participant, surgery, "Caseloads are too high")
     named = Problem.objects.get(text__startswith="Names")
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(f"/surgeries/{surgery.pk}/problem/{named.pk}/hide/", {"hidden": "1"})
     assert response.status_code == 302
     named.refresh_from_db()
@@ -174,7 +175,7 @@ def test_hidden_contributions_disappear_for_participants(
 def test_a_hidden_problem_takes_no_dots(client, organiser, surgery, participant):
     add_problem(participant, surgery, "Hide me")
     problem = Problem.objects.get()
-    client.force_login(organiser)
+    sign_in(client, organiser)
     client.post(f"/surgeries/{surgery.pk}/problem/{problem.pk}/hide/", {"hidden": "1"})
     assert participant.post(board_url(surgery, f"problems/{problem.pk}/dot/")).status_code == 400
     assert not Vote.objects.exists()
@@ -184,7 +185,7 @@ def test_notes_and_steps_can_be_hidden_too(client, organiser, surgery, participa
     Surgery.objects.filter(pk=surgery.pk).update(stage="information")
     participant.post(board_url(surgery, "notes/"), {"text": "A note naming someone"})
     note = Note.objects.get()
-    client.force_login(organiser)
+    sign_in(client, organiser)
     client.post(f"/surgeries/{surgery.pk}/note/{note.pk}/hide/", {"hidden": "1"})
     assert "naming someone" not in participant.get(board_url(surgery)).text
     Surgery.objects.filter(pk=surgery.pk).update(stage="actions")
@@ -201,7 +202,7 @@ def test_steps_are_ticked_off_at_the_follow_up(client, organiser, surgery, parti
         board_url(surgery, "actions/"), {"what": "Keep a caseload diary", "who": "All"}
     )
     action = Action.objects.get()
-    client.force_login(organiser)
+    sign_in(client, organiser)
     move(client, surgery, "closed")
     response = client.post(
         f"/surgeries/{surgery.pk}/action/{action.pk}/done/", {"done": "1", "next": "plan"}
@@ -220,7 +221,7 @@ def test_steps_are_ticked_off_at_the_follow_up(client, organiser, surgery, parti
 
 
 def test_the_deletion_date_can_be_changed(client, organiser, surgery):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     new = timezone.localdate() + datetime.timedelta(days=7)
     client.post(f"/surgeries/{surgery.pk}/delete-on/", {"delete_on": new.isoformat()})
     surgery.refresh_from_db()
@@ -235,13 +236,13 @@ def test_a_member_of_an_unapproved_organisation_cannot_facilitate(client, org, s
     org.save()
     user = get_user_model().objects.create_user("owner2", password="x" * 12)
     Membership.objects.create(organisation=org, user=user, role="owner")
-    client.force_login(user)
+    sign_in(client, user)
     assert client.get(f"/surgeries/{surgery.pk}/").status_code == 403
 
 
 def test_the_facilitators_board_polls_too(client, organiser, surgery):
     participant = join(Client(), surgery, "Otter")
-    client.force_login(organiser)
+    sign_in(client, organiser)
     surgery.refresh_from_db()
     poll = f"/surgeries/{surgery.pk}/board/?v={surgery.version}&stage=problems"
     assert client.get(poll, **HTMX).status_code == 204

@@ -1,6 +1,7 @@
 """The outcome: the action plan page, printable, and a PDF."""
 
 from freeassoc.surgeries.models import Problem, Surgery
+from tests.auth import sign_in
 
 from .conftest import add_problem, board_url, move
 
@@ -9,7 +10,7 @@ def _plan(client, organiser, surgery, participant):
     add_problem(participant, surgery, "Caseload <b>too</b> high & rising", ["caseload"])
     problem = Problem.objects.get()
     participant.post(board_url(surgery, f"problems/{problem.pk}/dot/"))
-    client.force_login(organiser)
+    sign_in(client, organiser)
     move(client, surgery, "information")
     participant.post(board_url(surgery, "notes/"), {"problem": problem.pk, "text": "Was 5 a day"})
     move(client, surgery, "actions")
@@ -50,7 +51,7 @@ def test_the_plan_pdf_downloads(client, organiser, surgery, participant):
 def test_the_plan_needs_a_seat_or_the_facilitator(client, surgery, outsider):
     assert client.get(board_url(surgery, "plan/")).status_code == 302
     assert client.get(board_url(surgery, "plan.pdf")).status_code == 302
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.get(f"/surgeries/{surgery.pk}/plan.pdf").status_code == 404
 
 

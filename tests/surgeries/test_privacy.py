@@ -6,6 +6,7 @@ from django.db import connection, models
 from django.test import Client
 
 from freeassoc.surgeries.models import Action, Note, Problem, Seat, ThemeTally, Vote
+from tests.auth import sign_in
 
 from .conftest import add_problem, board_url, join, move
 
@@ -30,7 +31,7 @@ def test_taking_part_leaves_no_address_or_agent(client, organiser, surgery, capl
     add_problem(participant, surgery, "Caseloads", ["caseload"], **HEADERS)
     problem = Problem.objects.get()
     participant.post(board_url(surgery, f"problems/{problem.pk}/dot/"), **HEADERS)
-    client.force_login(organiser)
+    sign_in(client, organiser)
     move(client, surgery, "information")
     participant.post(board_url(surgery, "notes/"), {"problem": problem.pk, "text": "n"}, **HEADERS)
     move(client, surgery, "actions")

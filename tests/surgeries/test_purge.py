@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from freeassoc.surgeries import services
 from freeassoc.surgeries.models import Action, Note, Problem, Seat, Surgery, ThemeTally, Vote
+from tests.auth import sign_in
 
 from .conftest import add_problem, board_url, move
 
@@ -18,7 +19,7 @@ def _fill(surgery, participant, client, organiser):
     add_problem(participant, surgery, "Names Dr Y", ["bullying_silencing"])
     problem = Problem.objects.get(text="Low pay")
     participant.post(board_url(surgery, f"problems/{problem.pk}/dot/"))
-    client.force_login(organiser)
+    sign_in(client, organiser)
     hidden = Problem.objects.get(text="Names Dr Y")
     client.post(f"/surgeries/{surgery.pk}/problem/{hidden.pk}/hide/", {"hidden": "1"})
     move(client, surgery, "information")
@@ -78,7 +79,7 @@ def test_the_purge_also_runs_once_a_day_from_busy_pages(client, surgery, partici
 
 def test_the_facilitator_can_delete_everything_now(client, organiser, surgery, participant):
     add_problem(participant, surgery)
-    client.force_login(organiser)
+    sign_in(client, organiser)
     kept = client.post(f"/surgeries/{surgery.pk}/delete/", {})
     assert kept.status_code == 302 and Surgery.objects.exists()
     response = client.post(f"/surgeries/{surgery.pk}/delete/", {"confirm": "yes"}, follow=True)

@@ -2,12 +2,13 @@ import csv
 import io
 
 from freeassoc.surveys.models import Draft, InvitationToken, Response
+from tests.auth import sign_in
 
 from .answering import complete
 
 
 def issue(client, organiser, collector, count):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     url = f"/org/surveys/{collector.survey.pk}/collectors/{collector.pk}/invitations/"
     response = client.post(url, {"count": count})
     client.logout()

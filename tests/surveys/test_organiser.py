@@ -3,6 +3,7 @@ import datetime
 from django.utils import timezone
 
 from freeassoc.surveys.models import Collector, Response, Survey
+from tests.auth import sign_in
 
 
 def test_pages_for_organisers_ask_anonymous_visitors_to_sign_in(client, survey):
@@ -12,7 +13,7 @@ def test_pages_for_organisers_ask_anonymous_visitors_to_sign_in(client, survey):
 
 
 def test_an_organiser_creates_opens_and_closes_a_survey(client, organiser, org):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(
         "/org/surveys/new/",
         {"organisation": org.pk, "title": "Pay survey", "instrument": "surviving-work@1"},
@@ -33,7 +34,7 @@ def test_an_organiser_creates_opens_and_closes_a_survey(client, organiser, org):
 
 
 def test_a_bad_survey_form_shows_errors_not_a_crash(client, organiser, org):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post("/org/surveys/new/", {"organisation": org.pk, "title": ""})
     assert response.status_code == 200
     assert "There is a problem" in response.text
@@ -49,14 +50,14 @@ def test_the_survey_page_shows_the_count_and_responses_per_day(client, organiser
                 submitted_on=timezone.localdate() - datetime.timedelta(days=days_ago),
                 answers={},
             )
-    client.force_login(organiser)
+    sign_in(client, organiser)
     page = client.get(f"/org/surveys/{survey.pk}/").text
     assert '<strong id="response-total">8</strong>' in page
     assert 'value="5"' in page and 'value="3"' in page  # one meter per day
 
 
 def test_someone_from_another_organisation_gets_a_404(client, outsider, survey):
-    client.force_login(outsider)
+    sign_in(client, outsider)
     assert client.get(f"/org/surveys/{survey.pk}/").status_code == 404
     assert client.post(f"/org/surveys/{survey.pk}/status/", {"status": "closed"}).status_code == 404
     survey.refresh_from_db()
@@ -65,7 +66,7 @@ def test_someone_from_another_organisation_gets_a_404(client, outsider, survey):
 
 
 def test_an_analyst_can_look_but_not_run_the_survey(client, analyst, survey):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     assert client.get(f"/org/surveys/{survey.pk}/").status_code == 200
     assert client.post(f"/org/surveys/{survey.pk}/status/", {"status": "closed"}).status_code == 403
     response = client.post(
@@ -75,7 +76,7 @@ def test_an_analyst_can_look_but_not_run_the_survey(client, analyst, survey):
 
 
 def test_an_analyst_cannot_create_surveys(client, analyst, org):
-    client.force_login(analyst)
+    sign_in(client, analyst)
     client.post(
         "/org/surveys/new/",
         {"organisation": org.pk, "title": "Nope", "instrument": "surviving-work@1"},
@@ -84,7 +85,7 @@ def test_an_analyst_cannot_create_surveys(client, analyst, org):
 
 
 def test_an_impossible_status_change_is_explained(client, organiser, survey):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     response = client.post(f"/org/surveys/{survey.pk}/status/", {"status": "draft"}, follow=True)
     assert "cannot be set to draft" in response.text
 
@@ -93,7 +94,7 @@ def test_the_dashboard_has_an_empty_state_for_people_without_an_organisation(cli
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user("newcomer", password="x" * 12)
-    client.force_login(user)
+    sign_in(client, user)
     assert "not a member of an organisation yet" in client.get("/org/").text
 
 

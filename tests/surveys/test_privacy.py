@@ -8,6 +8,7 @@ import re
 from django.db import connection, models
 
 from freeassoc.surveys.models import Draft, InvitationToken, Response
+from tests.auth import sign_in
 
 from .answering import complete
 
@@ -49,7 +50,7 @@ def test_an_invitation_token_is_stored_only_hashed_and_records_no_time_or_link()
 
 
 def _issue(client, organiser, collector, count=3):
-    client.force_login(organiser)
+    sign_in(client, organiser)
     url = f"/org/surveys/{collector.survey.pk}/collectors/{collector.pk}/invitations/"
     response = client.post(url, {"count": count})
     client.logout()

@@ -1,0 +1,11 @@
+"""Owners' pages for API keys, mounted under org/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "apikeys"
+urlpatterns = [
+    path("<slug:slug>/api-keys/", views.keys, name="keys"),
+    path("<slug:slug>/api-keys/<int:pk>/revoke/", views.revoke, name="revoke"),
+]
