@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from freeassoc.orgs.models import Organisation
+from freeassoc.orgs.models import AuditEvent, Organisation
 from freeassoc.orgs.services import audit_record
 from freeassoc.surveys.models import Response, Survey, digest
 
@@ -20,10 +20,6 @@ from .models import ApiKey, IdempotencyRecord
 
 KEY_PREFIX = "fa_"
 PREFIX_LENGTH = 11  # "fa_" and 8 characters of the random part: enough to tell keys apart
-
-# Audit actions, not yet among AuditEvent.Action's choices (which only label them).
-AUDIT_KEY_CREATE = "api_key_create"
-AUDIT_KEY_REVOKE = "api_key_revoke"
 
 
 def api_key_create(*, organisation: Organisation, name: str, user) -> tuple[ApiKey, str]:
@@ -39,7 +35,7 @@ def api_key_create(*, organisation: Organisation, name: str, user) -> tuple[ApiK
     audit_record(
         organisation=organisation,
         user=user,
-        action=AUDIT_KEY_CREATE,
+        action=AuditEvent.Action.API_KEY_CREATE,
         detail=f"Made the API key “{name}” ({key.prefix}…).",
     )
     return key, raw
@@ -54,7 +50,7 @@ def api_key_revoke(*, key: ApiKey, user) -> ApiKey:
     audit_record(
         organisation=key.organisation,
         user=user,
-        action=AUDIT_KEY_REVOKE,
+        action=AuditEvent.Action.API_KEY_REVOKE,
         detail=f"Revoked the API key “{key.name}” ({key.prefix}…).",
     )
     return key

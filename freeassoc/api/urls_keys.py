@@ -6,6 +6,6 @@ from . import views
 
 app_name = "apikeys"
 urlpatterns = [
-    path("<slug:slug>/api-keys/", views.keys, name="keys"),
-    path("<slug:slug>/api-keys/<int:pk>/revoke/", views.revoke, name="revoke"),
+    path("organisations/<slug:slug>/api-keys/", views.keys, name="keys"),
+    path("organisations/<slug:slug>/api-keys/<int:pk>/revoke/", views.revoke, name="revoke"),
 ]

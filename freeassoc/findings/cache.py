@@ -138,7 +138,8 @@ def _write(path: Path, key: str, frame: pl.DataFrame, extent: Extent) -> None:
     }
     partial = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Only the application's own user may read it (mkstemp makes the file 0600 too).
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as out:
             frame.write_parquet(

@@ -163,6 +163,13 @@ def import_execute(
         ImportBatch.objects.filter(pk=batch.pk).update(row_count=result.rows)
         with transaction.atomic():
             _insert(survey, batch, result.answers, progress)
+            audit_record(
+                organisation=batch.organisation,
+                user=batch.created_by,
+                action=AuditEvent.Action.IMPORT,
+                detail=f"Imported {result.rows} responses from {batch.filename} into survey "
+                f"{survey.pk} (import {batch.pk})",
+            )
     except Exception as exc:
         _finish(batch, ImportBatch.Status.FAILED, error=_sentence(exc))
         raise

@@ -16,9 +16,10 @@ from django.urls import reverse
 from . import access, selectors
 
 # Pages behind the second factor: everything under /org/ (organiser pages and exports), the
-# admin, surgeries' facilitator pages and pools; but not the two-factor pages themselves, nor
+# admin, surgeries' facilitator pages, findings and pools (whose unpublished pages only members
+# see); but not the two-factor pages themselves, nor
 # registering an organisation or accepting an invitation, which show no answers.
-PROTECTED = re.compile(r"^/(org/|admin/|pools/|surgeries/(new/|\d+/))")
+PROTECTED = re.compile(r"^/(org/|admin/|pools/|findings/\d+/|surgeries/(new/|\d+/))")
 OPEN = re.compile(r"^/org/(two-factor|register|invitation)/")
 
 

@@ -77,6 +77,12 @@ class AuditEvent(models.Model):
         DELETE = "delete", "Deleted a data set"
         INVITATION = "invitation", "Invited someone"
         MEMBER_REMOVE = "member_remove", "Removed a member"
+        IMPORT = "import", "Imported responses"
+        PUBLISH = "publish", "Published or withdrew findings"
+        POOL_CONSENT = "pool_consent", "Contributed a data set to a pool"
+        POOL_WITHDRAW = "pool_withdraw", "Withdrew a data set from a pool"
+        API_KEY_CREATE = "api_key_create", "Made an API key"
+        API_KEY_REVOKE = "api_key_revoke", "Revoked an API key"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="audit_events"

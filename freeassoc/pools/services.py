@@ -5,14 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from freeassoc.orgs.models import AuditEvent
 from freeassoc.orgs.services import audit_record
 from freeassoc.surveys.models import Survey
 
 from .models import Pool, PoolContribution
-
-# Audit actions. They are not (yet) among AuditEvent.Action's choices, which only label them.
-AUDIT_CONSENT = "pool_consent"
-AUDIT_WITHDRAW = "pool_withdraw"
 
 
 def contribution_consent(*, pool: Pool, survey: Survey, user) -> PoolContribution:
@@ -34,7 +31,7 @@ def contribution_consent(*, pool: Pool, survey: Survey, user) -> PoolContributio
     audit_record(
         organisation=survey.organisation,
         user=user,
-        action=AUDIT_CONSENT,
+        action=AuditEvent.Action.POOL_CONSENT,
         detail=f"Consented to contribute “{survey.title}” to the pool “{pool.name}”.",
     )
     return contribution
@@ -51,7 +48,7 @@ def contribution_withdraw(*, contribution: PoolContribution, user) -> PoolContri
     audit_record(
         organisation=contribution.survey.organisation,
         user=user,
-        action=AUDIT_WITHDRAW,
+        action=AuditEvent.Action.POOL_WITHDRAW,
         detail=f"Withdrew “{contribution.survey.title}” from the pool “{contribution.pool.name}”.",
     )
     return contribution

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from freeassoc.findings.reports import as_csv, survey_findings
 from freeassoc.surveys.models import Survey
+from freeassoc.surveys.selectors import survey_by_number_or_title
 
 FORMATS = ("json", "csv", "html", "pdf")
 
@@ -74,14 +75,7 @@ def _write(path: str, data: bytes) -> None:
 
 
 def _find_survey(key: str) -> Survey:
-    if key.isdigit() and (found := Survey.objects.filter(pk=int(key)).first()):
-        return found
-    matches = list(Survey.objects.filter(title__iexact=key))
-    if not matches:
-        raise CommandError(f"No survey has the number or title '{key}'.")
-    if len(matches) > 1:
-        numbers = ", ".join(str(s.pk) for s in matches)
-        raise CommandError(
-            f"{len(matches)} surveys are called '{key}'; name one by number: {numbers}."
-        )
-    return matches[0]
+    try:
+        return survey_by_number_or_title(key)
+    except LookupError as exc:
+        raise CommandError(str(exc)) from exc
