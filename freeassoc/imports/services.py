@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from freeassoc.findings import cache as findings_cache
 from freeassoc.orgs.models import AuditEvent
 from freeassoc.orgs.services import audit_record
 from freeassoc.surveys.models import Response, Survey
@@ -202,6 +203,8 @@ def withdraw(batch: ImportBatch, *, user) -> int:
                 f"{locked.get_status_display().lower()}."
             )
         deleted, _ = Response.objects.filter(batch=locked).delete()
+        # No coded copy of the deleted answers stays in the findings cache.
+        transaction.on_commit(lambda: findings_cache.forget(locked.survey))
         locked.status = ImportBatch.Status.WITHDRAWN
         locked.withdrawn_at = timezone.now()
         locked.withdrawn_by_name = getattr(user, "username", "") or "(command line)"

@@ -151,7 +151,11 @@ class Response(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["survey", "submitted_on"])]
+        indexes = [
+            models.Index(fields=["survey", "submitted_on"]),
+            # The findings cache's check (count and sum of ids up to the cached highest).
+            models.Index(fields=["survey", "id"]),
+        ]
 
     def __str__(self) -> str:
         return f"Response {self.pk} to {self.survey_id}"

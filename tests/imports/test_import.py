@@ -143,3 +143,16 @@ def test_progress_is_visible_to_others_while_the_import_runs(survey):
         assert services.progress_read(batch) == 40
     finally:
         recorder.close()
+
+
+def test_withdrawing_removes_the_findings_cache_of_the_survey(
+    survey, organiser, good_csv, django_capture_on_commit_callbacks
+):
+    from freeassoc.findings import cache, engine
+
+    batch = services.run_import(survey, good_csv, MAPPING, user=organiser, filename="a.csv")
+    engine.report_for_surveys([survey])
+    assert cache.path_for(survey).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw(batch, user=organiser)
+    assert not cache.path_for(survey).exists()
