@@ -28,6 +28,7 @@ class Command(BaseCommand):
         call_command("createcachetable", verbosity=0)
         password = secrets.token_urlsafe(9)
         survey, created = self.load(responses=responses, password=password)
+        codes = self.second_factor()
         base = f"http://{host}:{port}"
         self.stdout.write(
             f"\nDemo data loaded: {survey.responses.count()} synthetic responses"
@@ -38,9 +39,26 @@ class Command(BaseCommand):
             f"  The demo Survival Surgery (signed in):  {base}/surgeries/{self.surgery.pk}/\n"
             f"  Organisers sign in at {base}/accounts/login/\n"
             f"      username: {DEMO_USER}\n      password: {password}\n"
+            f"      second step (an owner sees answers, so two-factor sign-in is required):\n"
+            f"      enter one of these backup codes, each works once: {', '.join(codes)}\n"
         )
         if not no_serve:
             call_command("serve", host=host, port=port)
+
+    @transaction.atomic
+    def second_factor(self) -> list[str]:
+        """The demo owner must confirm sign-in like any owner. Their authenticator's key is
+        never shown, so they get fresh single-use backup codes each run instead (or can set
+        up their own app from "Your organisations")."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from freeassoc.orgs.services import backup_codes_replace
+
+        user = get_user_model().objects.get(username=DEMO_USER)
+        TOTPDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": "Authenticator app"}
+        )
+        return backup_codes_replace(user=user)[:3]
 
     @transaction.atomic
     def load(self, *, responses: int, password: str) -> tuple[Survey, bool]:
