@@ -312,9 +312,7 @@ def publish(request, pk: int):
     if action not in {"publish", "unpublish"}:
         messages.error(request, "Choose whether to publish or unpublish the findings.")
         return redirect("findings:survey", pk=pk)
-    services.survey_set_published(
-        survey=survey, published=action == "publish", user=request.user
-    )
+    services.survey_set_published(survey=survey, published=action == "publish", user=request.user)
     if survey.published:
         messages.success(
             request, "The findings are published: anyone with the address can now read them."
