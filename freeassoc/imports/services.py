@@ -18,6 +18,7 @@ that can be shown as it is.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +45,9 @@ Progress = Callable[[int, int], None]
 # Rows per INSERT batch or COPY write: large enough that per-statement cost vanishes, small
 # enough that the text of one chunk stays a few tens of megabytes.
 CHUNK_ROWS = 50_000
+# An import of a million rows takes about a minute; one still "running" after this long was
+# cut off (the web process restarted) and, its transaction never committed, wrote nothing.
+ABANDONED_AFTER = datetime.timedelta(hours=2)
 
 
 class ImportRefused(ValueError):
@@ -226,6 +230,22 @@ def _sentence(exc: Exception) -> str:
     if isinstance(exc, ImportRefused | MappingError | ReadError):
         return str(exc)[:500]
     return "The import stopped with an error; nothing was imported."
+
+
+def abandoned_fail(*, survey: Survey) -> int:
+    """Mark the survey's imports that were cut off as failed, so that none shows "Importing"
+    for ever. Returns how many."""
+    now = timezone.now()
+    return ImportBatch.objects.filter(
+        survey=survey,
+        status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING],
+        created_at__lt=now - ABANDONED_AFTER,
+    ).update(
+        status=ImportBatch.Status.FAILED,
+        finished_at=now,
+        error="The import was cut off before it finished (the server restarted). Nothing was "
+        "imported: start it again.",
+    )
 
 
 def _finish(batch: ImportBatch, status: str, *, error: str = "", rows_done: int | None = None):

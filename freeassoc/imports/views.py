@@ -145,6 +145,7 @@ def cancel(request, pk, token):
 @login_required
 def batches(request, pk):
     survey = _survey(request, pk)
+    services.abandoned_fail(survey=survey)
     return render(
         request,
         "imports/batches.html",
@@ -155,6 +156,7 @@ def batches(request, pk):
 @login_required
 def batch(request, pk, batch_id):
     survey = _survey(request, pk)
+    services.abandoned_fail(survey=survey)
     found = get_object_or_404(ImportBatch, pk=batch_id, survey=survey)
     context = {"survey": survey, "batch": found, "progress": selectors.batch_progress(found)}
     if _is_htmx(request):

@@ -221,3 +221,29 @@ def test_a_second_confirm_does_not_import_twice(client, organiser, survey, setti
     again = client.post(reverse("imports:confirm", args=[survey.pk, token]))
     assert again["Location"] == reverse("imports:batches", args=[survey.pk])
     assert not ImportBatch.objects.exists()
+
+
+def test_an_import_cut_off_long_ago_shows_as_failed_not_importing(client, organiser, survey):
+    import datetime
+
+    from django.utils import timezone
+
+    def batch(hours_ago):
+        made = ImportBatch.objects.create(
+            survey=survey, organisation=survey.organisation, filename=f"{hours_ago}h.csv",
+            mapping=MAPPING, created_by_name="olive", status=ImportBatch.Status.RUNNING,
+        )  # fmt: skip
+        then = timezone.now() - datetime.timedelta(hours=hours_ago)
+        ImportBatch.objects.filter(pk=made.pk).update(created_at=then)
+        return made
+
+    cut_off, running = batch(5), batch(0)
+    sign_in(client, organiser)
+    page = client.get(reverse("imports:batches", args=[survey.pk]))
+    assert page.status_code == 200
+    cut_off.refresh_from_db()
+    running.refresh_from_db()
+    assert cut_off.status == ImportBatch.Status.FAILED
+    assert "cut off" in cut_off.error
+    assert running.status == ImportBatch.Status.RUNNING
+    assert "Failed: nothing was imported" in page.content.decode()
