@@ -1,10 +1,20 @@
-"""Signing staff in, in tests, as the real two-step sign-in would leave them."""
+"""Staff accounts in tests, and signing them in as the real two-step sign-in would leave them."""
 
 import time
 
+from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from freeassoc.orgs.models import Membership
+
+
+def member(org, username, role):
+    """A new account with `role` in `org`."""
+    user = get_user_model().objects.create_user(username, password="correct horse battery")
+    Membership.objects.create(organisation=org, user=user, role=role)
+    return user
 
 
 def authenticator(user) -> TOTPDevice:

@@ -1,8 +1,8 @@
 import pytest
-from django.contrib.auth import get_user_model
 
 from freeassoc.orgs.models import Membership, Organisation
 from freeassoc.surveys.models import Collector, Survey
+from tests.auth import member
 
 
 @pytest.fixture
@@ -17,25 +17,19 @@ def other_org(db):
     return Organisation.objects.create(name="Another Union", slug="au", kind="union", approved=True)
 
 
-def _member(org, username, role):
-    user = get_user_model().objects.create_user(username, password="correct horse battery")
-    Membership.objects.create(organisation=org, user=user, role=role)
-    return user
-
-
 @pytest.fixture
 def organiser(org):
-    return _member(org, "olive", Membership.Role.ORGANISER)
+    return member(org, "olive", Membership.Role.ORGANISER)
 
 
 @pytest.fixture
 def analyst(org):
-    return _member(org, "ana", Membership.Role.ANALYST)
+    return member(org, "ana", Membership.Role.ANALYST)
 
 
 @pytest.fixture
 def outsider(other_org):
-    return _member(other_org, "oscar", Membership.Role.OWNER)
+    return member(other_org, "oscar", Membership.Role.OWNER)
 
 
 @pytest.fixture

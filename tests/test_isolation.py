@@ -23,7 +23,7 @@ from freeassoc.pools.models import Pool
 from freeassoc.surgeries import services as surgery_services
 from freeassoc.surgeries.models import Surgery
 from freeassoc.surveys.models import Collector
-from tests.auth import sign_in
+from tests.auth import member, sign_in
 from tests.imports.conftest import GOOD_ROWS, MAPPING, write_csv
 
 # Routes anyone may use, with why that is safe. Everything else must be in PRIVATE below.
@@ -82,7 +82,7 @@ def world(org, survey, open_link, tmp_path, settings):
     unpublished findings page, a pool contribution, an API key, an invitation, a surgery
     with a problem and an action."""
     settings.FREEASSOC_IMPORT_DIR = str(tmp_path / "imports")
-    owner = _member(org, "owner-a", Membership.Role.OWNER)
+    owner = member(org, "owner-a", Membership.Role.OWNER)
     invites = Collector.objects.create(survey=survey, kind="invite", name="Mailing list")
     path = write_csv(tmp_path / "theirs.csv", GOOD_ROWS)
     batch = import_services.run_import(survey, path, MAPPING, user=owner, filename="theirs.csv")
@@ -125,14 +125,6 @@ def world(org, survey, open_link, tmp_path, settings):
         "membership_id": membership.pk, "invitation": invitation.pk, "key": key.pk,
         "surgery": surgery.pk, "problem": problem.pk, "action": action.pk,
     }  # fmt: skip
-
-
-def _member(org, username, role):
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.create_user(username, password="correct horse battery")
-    Membership.objects.create(organisation=org, user=user, role=role)
-    return user
 
 
 # (route name, method, how to fill the address from the world). Every one belongs to the

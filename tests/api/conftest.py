@@ -1,14 +1,8 @@
 import pytest
-from django.contrib.auth import get_user_model
 
 from freeassoc.api import services
 from freeassoc.orgs.models import Membership
-
-
-def member(org, username, role):
-    user = get_user_model().objects.create_user(username, password="correct horse battery")
-    Membership.objects.create(organisation=org, user=user, role=role)
-    return user
+from tests.auth import member
 
 
 @pytest.fixture

@@ -9,13 +9,15 @@ import json
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from freeassoc.findings import engine
 from freeassoc.orgs.models import Membership
 from freeassoc.surveys.models import Response, Survey
-from tests.auth import sign_in
+from tests.auth import (
+    member,  # noqa: F401 - used here and imported from here
+    sign_in,
+)
 
 from .html_tables import interval, parse, to_number
 
@@ -36,12 +38,6 @@ def results(survey, answers):
     survey.is_synthetic = True
     survey.save()
     return fill(survey, answers)
-
-
-def member(org, username, role):
-    user = get_user_model().objects.create_user(username, password="correct horse battery")
-    Membership.objects.create(organisation=org, user=user, role=role)
-    return user
 
 
 def page_url(survey):

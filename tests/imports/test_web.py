@@ -181,11 +181,11 @@ def test_an_analyst_may_not_import(client, analyst, survey):
 
 
 def test_someone_elses_upload_is_not_found(client, organiser, survey, org):
-    from tests.conftest import _member
+    from tests.auth import member
 
     sign_in(client, organiser)
     response = client.post(reverse("imports:start", args=[survey.pk]), files())
-    colleague = _member(org, "colin", "organiser")
+    colleague = member(org, "colin", "organiser")
     client.logout()
     sign_in(client, colleague)
     assert client.get(response["Location"]).status_code == 404

@@ -1,16 +1,10 @@
 import pytest
-from django.contrib.auth import get_user_model
 
 from freeassoc.findings.synthetic import generate_answers
 from freeassoc.orgs.models import Membership
 from freeassoc.pools.models import Pool
 from freeassoc.surveys.models import Response, Survey
-
-
-def member(org, username, role):
-    user = get_user_model().objects.create_user(username, password="correct horse battery")
-    Membership.objects.create(organisation=org, user=user, role=role)
-    return user
+from tests.auth import member
 
 
 def survey_with_answers(org, title, answers, k=10, **extra) -> Survey:

@@ -7,9 +7,7 @@ from django.urls import reverse
 from freeassoc.orgs.models import AuditEvent, Membership
 from freeassoc.pools import services
 from freeassoc.pools.models import Pool, PoolContribution
-from tests.auth import sign_in
-
-from .conftest import member
+from tests.auth import member, sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,7 @@ from django.urls import reverse
 from freeassoc.findings import disclosure, engine, reports
 from freeassoc.orgs.models import Membership, Organisation
 from freeassoc.pools import selectors, services
-from tests.auth import sign_in
-
-from .conftest import member
+from tests.auth import member, sign_in
 
 pytestmark = pytest.mark.django_db
 
