@@ -36,3 +36,13 @@ def test_the_printed_sign_in_and_backup_codes_reach_the_demo_survey():
     again.post("/accounts/login/", {"username": username, "password": password})
     assert again.post("/org/two-factor/", {"code": codes[0]}).status_code == 400
     assert again.get("/org/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_printed_findings_address_is_public():
+    out = io.StringIO()
+    call_command("demo", no_serve=True, responses=60, stdout=out)
+    address = re.search(r"published findings \(synthetic\):\s+\S+?(/findings/\d+/)", out.getvalue())
+    page = Client().get(address.group(1))
+    assert page.status_code == 200
+    assert "Synthetic demo data" in page.content.decode()

@@ -34,6 +34,7 @@ class Command(BaseCommand):
             f"\nDemo data loaded: {survey.responses.count()} synthetic responses"
             f"{'' if created else ' (already there)'}.\n"
             f"  The demo survey, as a respondent sees it:  {base}/s/{DEMO_SLUG}/\n"
+            f"  Its published findings (synthetic):  {base}/findings/{survey.pk}/\n"
             f"  Find a group:  {base}/groups/\n"
             f"  Collective grievances from Survival Surgeries:  {base}/surgeries/grievances/\n"
             f"  The demo Survival Surgery (signed in):  {base}/surgeries/{self.surgery.pk}/\n"
