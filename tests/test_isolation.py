@@ -132,6 +132,7 @@ def world(org, survey, open_link, tmp_path, settings):
 PRIVATE = [
     ("surveys:detail", "get", lambda w: {"pk": w["pk"]}),
     ("surveys:status", "post", lambda w: {"pk": w["pk"]}),
+    ("surveys:delete_data", "post", lambda w: {"pk": w["pk"]}),
     ("surveys:collector_create", "post", lambda w: {"pk": w["pk"]}),
     ("surveys:invitations", "post", lambda w: {"pk": w["pk"], "collector_id": w["collector_id"]}),
     *[
@@ -204,7 +205,8 @@ def _request(client, name, method, kwargs, **headers):
     if method == "get":
         return client.get(url, **headers)
     body = {"role": "owner", "action": "publish", "stage": "information", "name": "k",
-            "consent": "on", "delete_on": "2030-01-01"}  # fmt: skip
+            "consent": "on", "delete_on": "2030-01-01",
+            "confirm": "Working conditions 2026"}  # fmt: skip
     if name == "api:v1:post_response":  # well formed, so that only access can refuse it
         body = {"answers": {"nhs_work": "direct"}}
         return client.post(url, body, content_type="application/json", **headers)

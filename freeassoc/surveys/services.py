@@ -53,6 +53,37 @@ def survey_set_status(*, survey: Survey, status: str) -> Survey:
     return survey
 
 
+@transaction.atomic
+def survey_data_delete(*, survey: Survey, user) -> int:
+    """An organisation deletes its data set (DESIGN.md: special-category data): every response
+    and unsent draft of the survey goes, the survey is closed, imported batches are marked
+    withdrawn, the findings cache is removed and the deletion is audited. The survey itself
+    stays, empty, as the record. Returns how many responses were deleted."""
+    from freeassoc.findings import cache as findings_cache
+    from freeassoc.imports.models import ImportBatch
+    from freeassoc.orgs.models import AuditEvent
+    from freeassoc.orgs.services import audit_record
+
+    deleted, _ = Response.objects.filter(survey=survey).delete()
+    Draft.objects.filter(collector__survey=survey).delete()
+    ImportBatch.objects.filter(survey=survey, status=ImportBatch.Status.COMPLETE).update(
+        status=ImportBatch.Status.WITHDRAWN,
+        withdrawn_at=timezone.now(),
+        withdrawn_by_name=user.get_username(),
+    )
+    if survey.status == Survey.Status.OPEN:
+        survey_set_status(survey=survey, status=Survey.Status.CLOSED)
+    audit_record(
+        organisation=survey.organisation,
+        user=user,
+        action=AuditEvent.Action.DELETE,
+        detail=f"Deleted the data set of survey {survey.pk} ('{survey.title}'): "
+        f"{deleted} responses",
+    )
+    transaction.on_commit(lambda: findings_cache.forget(survey))
+    return deleted
+
+
 def collector_create(*, survey: Survey, kind: str, name: str) -> Collector:
     return Collector.objects.create(survey=survey, kind=kind, name=name)
 

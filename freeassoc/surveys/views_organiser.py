@@ -53,6 +53,7 @@ def survey_detail(request, pk):
         {
             "survey": survey,
             "can_run": membership.role in Membership.RUNS_SURVEYS,
+            "is_owner": membership.role == Membership.Role.OWNER,
             "collectors": selectors.collectors_with_counts(survey),
             "per_day": selectors.responses_per_day(survey),
             "total": survey.responses.count(),
@@ -76,6 +77,23 @@ def survey_status(request, pk):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, f"The survey is now {survey.get_status_display().lower()}.")
+    return redirect(survey)
+
+
+@login_required
+@require_POST
+def survey_data_delete(request, pk):
+    """Owners only: 404 outside the organisation, 403 for other roles."""
+    survey = survey_for_user(request.user, pk, roles={Membership.Role.OWNER})
+    if request.POST.get("confirm") != survey.title:
+        messages.error(request, "Nothing was deleted: type the survey's title exactly to confirm.")
+        return redirect(survey)
+    deleted = services.survey_data_delete(survey=survey, user=request.user)
+    messages.success(
+        request,
+        f"Deleted {deleted} response{'s' if deleted != 1 else ''} and every unsent "
+        "answer. The survey is closed and empty.",
+    )
     return redirect(survey)
 
 
