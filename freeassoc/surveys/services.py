@@ -147,13 +147,24 @@ def draft_start(*, collector: Collector, token: str = "") -> tuple[Draft, str]:
     return draft, key
 
 
-def draft_for_key(*, collector: Collector, key: str) -> Draft | None:
+def _live_draft(drafts, key: str) -> Draft | None:
     if not key:
         return None
-    draft = Draft.objects.filter(collector=collector, key_hash=digest(key)).first()
+    draft = drafts.filter(key_hash=digest(key)).first()
     if draft is None or draft.is_expired():
         return None
     return draft
+
+
+def draft_for_key(*, collector: Collector, key: str) -> Draft | None:
+    return _live_draft(Draft.objects.filter(collector=collector), key)
+
+
+def draft_for_link(*, slug: str, key: str) -> Draft | None:
+    """The live draft of this key on the link `slug`, with its collector, survey and
+    organisation, in one query: every page POST starts here (the respondents' hot path)."""
+    drafts = Draft.objects.select_related("collector__survey__organisation")
+    return _live_draft(drafts.filter(collector__slug=slug), key)
 
 
 def draft_save_answers(*, draft: Draft, answers: dict, instrument) -> Draft:

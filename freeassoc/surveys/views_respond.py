@@ -12,7 +12,7 @@ from freeassoc.core.ratelimit import hit, limit
 
 from . import services
 from .forms import PageForm, ResumeForm
-from .models import Collector, Draft, digest
+from .models import Collector, Draft
 
 COOKIE = "fa_draft"
 
@@ -26,19 +26,11 @@ def _draft(request, collector: Collector) -> Draft | None:
 
 
 def _collector_and_draft(request, slug: str) -> tuple[Collector, Draft | None]:
-    """This browser's draft with its collector, survey and organisation in one query: every
-    page POST starts here, so it is the respondents' hot path. Without a live draft (no cookie,
-    an unknown key, an expired draft) the collector alone, as _collector: a 404 if none.
-    Same answers as _collector() then _draft(), in one query instead of two."""
-    key = request.COOKIES.get(COOKIE, "")
-    if key:
-        draft = (
-            Draft.objects.select_related("collector__survey__organisation")
-            .filter(key_hash=digest(key), collector__slug=slug)
-            .first()
-        )
-        if draft is not None and not draft.is_expired():
-            return draft.collector, draft
+    """This browser's draft and its collector in one query; without a live draft, the
+    collector alone (a 404 if there is none)."""
+    draft = services.draft_for_link(slug=slug, key=request.COOKIES.get(COOKIE, ""))
+    if draft is not None:
+        return draft.collector, draft
     return _collector(slug), None
 
 
