@@ -1,6 +1,7 @@
 """Posting a completed questionnaire through the API: checked as the web form checks it,
 stored once, refused with a message when wrong."""
 
+import datetime
 import json
 
 import pytest
@@ -131,3 +132,32 @@ def test_a_body_too_big_is_413(client, survey, raw_key):
     assert response.status_code == 413
     assert "too big" in response.json()["message"]
     assert not Response.objects.exists()
+
+
+def test_a_posted_response_leaves_no_address_agent_or_time_in_the_database_or_logs(
+    client, survey, raw_key, caplog
+):
+    import logging
+
+    from tests.surveys.test_privacy import AGENT, IP, database_text
+
+    caplog.set_level(logging.DEBUG)
+    response = client.post(
+        f"/api/surveys/{survey.pk}/responses",
+        {"answers": VALID},
+        content_type="application/json",
+        headers={
+            **auth(raw_key),
+            "Idempotency-Key": "form-0042",
+            "User-Agent": AGENT,
+            "X-Forwarded-For": IP,
+        },  # fmt: skip
+        REMOTE_ADDR=IP,
+    )
+    assert response.status_code == 201
+    dump = database_text()
+    assert IP not in dump and "DistinctiveAgent" not in dump
+    assert "form-0042" not in dump  # the idempotency key is kept hashed
+    assert IP not in caplog.text and "DistinctiveAgent" not in caplog.text
+    stored = Response.objects.get()
+    assert not any(isinstance(v, datetime.datetime) for v in vars(stored).values())
