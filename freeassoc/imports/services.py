@@ -236,11 +236,16 @@ def abandoned_fail(*, survey: Survey) -> int:
     """Mark the survey's imports that were cut off as failed, so that none shows "Importing"
     for ever. Returns how many."""
     now = timezone.now()
-    return ImportBatch.objects.filter(
+    stale = ImportBatch.objects.filter(
         survey=survey,
         status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING],
         created_at__lt=now - ABANDONED_AFTER,
-    ).update(
+    )
+    # Pages that call this are polled during an import: read first, and write only when there
+    # is something to mark, so that polling never takes SQLite's write lock from the import.
+    if not stale.exists():
+        return 0
+    return stale.update(
         status=ImportBatch.Status.FAILED,
         finished_at=now,
         error="The import was cut off before it finished (the server restarted). Nothing was "
