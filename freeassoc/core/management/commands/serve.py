@@ -1,7 +1,9 @@
 import multiprocessing
 
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 from gunicorn.app.base import BaseApplication
 
 # The access log never names the client: no %(h)s (address), no %(a)s (agent), and the path
@@ -28,6 +30,18 @@ def workers_default() -> int:
     return min(2 * multiprocessing.cpu_count() + 1, 9)
 
 
+def close_before_fork() -> None:
+    """Close everything a forked worker would otherwise share with its siblings.
+
+    gunicorn forks its workers from this process after `migrate` has run here. A database
+    connection (kept open by CONN_MAX_AGE) crossing the fork is one socket used by every
+    worker at once: under load one worker read another's result (a 500, or worse, another
+    respondent's row), and SQLite warns that a connection carried across fork() can corrupt
+    the database. Each worker opens its own connections on its first request instead."""
+    connections.close_all()
+    caches.close_all()
+
+
 class Command(BaseCommand):
     help = "Migrate the database, then serve the application with gunicorn."
 
@@ -40,6 +54,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_access_log, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
+        close_before_fork()
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers")
         _Gunicorn(
             {
