@@ -1,13 +1,18 @@
 import multiprocessing
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
+from freeassoc.core import ratelimit  # noqa: F401  (its in-memory secret is made before the fork)
+from freeassoc.core.logs import AccessLogger
+
 # The access log never names the client: no %(h)s (address), no %(a)s (agent), and the path
-# without its query string (%(U)s), which may carry an invitation token.
+# without its query string (%(U)s), which may carry an invitation token. Respondent pages are
+# not logged at all (core/logs.py says why).
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
@@ -62,7 +67,8 @@ class Command(BaseCommand):
                 "workers": workers,
                 "accesslog": None if no_access_log else "-",
                 "access_log_format": ACCESS_LOG_FORMAT,
-                "forwarded_allow_ips": "127.0.0.1,::1",
+                "logger_class": AccessLogger,
+                "forwarded_allow_ips": ",".join(settings.FREEASSOC_TRUSTED_PROXIES),
                 "timeout": 60,
             }
         ).run()
