@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import random
 import re
+import socket
 import ssl
 import threading
 import time
@@ -88,16 +89,19 @@ class Browser:
         self.conn: http.client.HTTPConnection | None = None
 
     def _connect(self) -> http.client.HTTPConnection:
+        """A connection to the target's name (for TLS and its certificate), made to the
+        target's address from this browser's own."""
         t = self.target
+        name = t["host"].split(":")[0]
         if t.get("cafile"):
             context = ssl.create_default_context(cafile=t["cafile"])
-            return http.client.HTTPSConnection(
-                t["connect"], t["port"], timeout=60, source_address=(self.source, 0),
-                context=context, server_hostname=t["host"],
-            )  # fmt: skip
-        return http.client.HTTPConnection(
-            t["connect"], t["port"], timeout=60, source_address=(self.source, 0)
+            conn = http.client.HTTPSConnection(name, t["port"], timeout=60, context=context)
+        else:
+            conn = http.client.HTTPConnection(name, t["port"], timeout=60)
+        conn._create_connection = lambda _, timeout, __: socket.create_connection(
+            (t["connect"], t["port"]), timeout, (self.source, 0)
         )
+        return conn
 
     def request(self, method: str, path: str, fields=None, headers=None):
         """(status, Location path, body text); OSError when the connection failed."""

@@ -82,6 +82,7 @@ def test_a_hundred_concurrent_respondents_are_each_stored_once(database, tmp_pat
             server.stop()
         log = server.log()
         assert "Traceback" not in log, log[log.find("Traceback") :][:3000]
+        assert log.count("Serving on") == 1  # nothing buffered before the fork is written twice
         assert_no_errors(outcomes)
         assert check_stored_exactly_once(alias, survey_id, outcomes) == RESPONDENTS
         if database == "sqlite":

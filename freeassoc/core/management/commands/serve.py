@@ -1,4 +1,5 @@
 import multiprocessing
+import sys
 
 from django.conf import settings
 from django.core.cache import caches
@@ -42,9 +43,12 @@ def close_before_fork() -> None:
     connection (kept open by CONN_MAX_AGE) crossing the fork is one socket used by every
     worker at once: under load one worker read another's result (a 500, or worse, another
     respondent's row), and SQLite warns that a connection carried across fork() can corrupt
-    the database. Each worker opens its own connections on its first request instead."""
+    the database. Each worker opens its own connections on its first request instead. Output
+    still buffered here would be written once by every worker: flush it first."""
     connections.close_all()
     caches.close_all()
+    sys.stdout.flush()
+    sys.stderr.flush()
 
 
 class Command(BaseCommand):
@@ -59,8 +63,8 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_access_log, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
-        close_before_fork()
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers")
+        close_before_fork()
         _Gunicorn(
             {
                 "bind": f"{host}:{port}",
