@@ -2,8 +2,6 @@
 throwaway certificate, in front of the real `freeassoc serve`; clients from several loopback
 addresses (all of 127/8 is this machine), as a respondent's browser would connect."""
 
-import os
-import random
 import re
 import subprocess
 import sys
@@ -12,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, Server, server_env
+from .conftest import ROOT, Server, free_port, server_env
 from .respondents import Browser, run_respondents
 
 NGINX = Path("/usr/sbin/nginx")
@@ -31,7 +29,7 @@ def certificate(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def nginx_config(folder: Path, *, address: str, upstream: int, cert, key, static: Path) -> Path:
+def nginx_config(folder: Path, *, ports: dict, upstream: int, cert, key, static: Path) -> Path:
     """deploy/nginx.conf as shipped, with only the machine's particulars replaced, inside the
     main configuration that Debian's /etc/nginx/nginx.conf would otherwise provide."""
     shipped = (ROOT / "deploy" / "nginx.conf").read_text()
@@ -40,9 +38,9 @@ def nginx_config(folder: Path, *, address: str, upstream: int, cert, key, static
     for old, new in [
         (f"/etc/letsencrypt/live/{HOST}/fullchain.pem", str(cert)),
         (f"/etc/letsencrypt/live/{HOST}/privkey.pem", str(key)),
-        ("listen 80;", f"listen {address}:80;"),
+        ("listen 80;", f"listen 127.0.0.1:{ports['http']};"),
         ("listen [::]:80;", ""),
-        ("listen 443 ssl http2;", f"listen {address}:443 ssl http2;"),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{ports['https']} ssl http2;"),
         ("listen [::]:443 ssl http2;", ""),
         ("127.0.0.1:8000", f"127.0.0.1:{upstream}"),
         ("/var/log/nginx/", f"{logs}/"),
@@ -78,17 +76,17 @@ http {{
 
 @pytest.fixture
 def proxied(tmp_path):
-    """`freeassoc serve` on SQLite, rate limits tight, behind nginx on a random loopback
-    address's ports 80 and 443 (so that the Host, Origin and cookies are a production site's)."""
+    """`freeassoc serve` on SQLite, rate limits tight, behind nginx on two free ports (not 80
+    and 443, which a system nginx may hold): the site is https://survey.example.org:<port>."""
     if not NGINX.exists():
         pytest.fail("nginx is not installed (apt-get install nginx)")
-    if os.geteuid() != 0:
-        pytest.skip("nginx must bind ports 80 and 443: run as root (CI does)")
+    ports = {"http": free_port(), "https": free_port()}
     env = server_env(
         tmp_path,
         None,
         FREEASSOC_HTTPS="1",
         ALLOWED_HOSTS=f"{HOST},127.0.0.1",
+        CSRF_TRUSTED_ORIGINS=f"https://{HOST}:{ports['https']}",
         FREEASSOC_STATIC_FROM_SOURCE="0",
         FREEASSOC_RATELIMIT_START="3/h",
     )
@@ -97,18 +95,17 @@ def proxied(tmp_path):
         env=env, cwd=tmp_path, check=True,
     )  # fmt: skip
     server = Server(env, tmp_path).start()
-    address = f"127.{random.randint(100, 250)}.{random.randint(1, 250)}.1"
     cert, key = certificate(tmp_path)
     config = nginx_config(
-        tmp_path, address=address, upstream=server.port, cert=cert, key=key,
+        tmp_path, ports=ports, upstream=server.port, cert=cert, key=key,
         static=tmp_path / "data" / "static",
     )  # fmt: skip
     nginx = subprocess.Popen(  # noqa: S603
         [NGINX, "-p", str(tmp_path), "-c", str(config), "-e", str(tmp_path / "logs" / "e.log")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    target = {"connect": address, "port": 443, "host": HOST, "origin": f"https://{HOST}",
-              "cafile": str(cert)}  # fmt: skip
+    target = {"connect": "127.0.0.1", "port": ports["https"], "host": f"{HOST}:{ports['https']}",
+              "origin": f"https://{HOST}:{ports['https']}", "cafile": str(cert)}  # fmt: skip
     try:
         for _ in range(50):
             try:
@@ -118,7 +115,7 @@ def proxied(tmp_path):
                 time.sleep(0.1)
         else:
             pytest.fail(f"nginx did not answer: {nginx.poll()} {(tmp_path / 'logs').iterdir()}")
-        yield target, server, tmp_path / "logs"
+        yield target, server, tmp_path / "logs", ports
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)
@@ -141,7 +138,7 @@ def test_through_the_proxy_limits_are_per_client_and_a_forged_header_changes_not
 ):
     from .conftest import open_survey, sqlite_url
 
-    target, server, logs = proxied
+    target, server, logs, ports = proxied
     alias = served_database(sqlite_url(server.workdir))
     _, slug = open_survey(alias)
 
@@ -158,7 +155,7 @@ def test_through_the_proxy_limits_are_per_client_and_a_forged_header_changes_not
     assert start(target, "127.0.0.4", slug, forged="127.0.0.2") == 302
 
     # Plain HTTP is sent to HTTPS; static files come from nginx.
-    plain = {**target, "port": 80, "cafile": None}
+    plain = {**target, "port": ports["http"], "cafile": None}
     assert Browser(plain, "127.0.0.5").request("GET", f"/s/{slug}/")[:2] == (301, f"/s/{slug}/")
     page = Browser(target, "127.0.0.5").request("GET", f"/s/{slug}/")[2]
     stylesheet = re.search(r'href="(/static/[^"]+\.css)"', page).group(1)
