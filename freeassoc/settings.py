@@ -249,3 +249,17 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Free Association <no-reply@localhost>")
+
+# The server behind its proxy (docs/operating.md).
+# X-Forwarded-For is believed only from these addresses or networks. Loopback by default: the
+# documented deployment runs `freeassoc serve` on 127.0.0.1 behind a proxy on the same machine,
+# and no client elsewhere can connect from a loopback address to have its header believed.
+# Set it to the proxy's address when the proxy runs on another host; empty trusts none.
+FREEASSOC_TRUSTED_PROXIES = envlist("FREEASSOC_TRUSTED_PROXIES", "127.0.0.0/8,::1")
+# With Redis, every web host shares each rate-limit window's key (kept there until the window
+# ends); without, each `freeassoc serve` makes its own in memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# Respondent pages are never written to the request log below 500 (the time would date them).
+LOGGING["filters"] = {"respondent_pages": {"()": "freeassoc.core.logs.SkipRespondentPages"}}
+for _logger in ("django.request", "django.security.csrf"):
+    LOGGING["loggers"][_logger] = {"filters": ["respondent_pages"]}

@@ -20,3 +20,5 @@ urlpatterns = [
     path("api/", include("freeassoc.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = core_views.server_error

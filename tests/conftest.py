@@ -64,8 +64,8 @@ def admin_client(client, admin_user):
 
 @pytest.fixture(autouse=True)
 def _rate_limits_start_afresh(request):
-    """Rate-limit counters live in the database cache table, which the flush between
-    transactional tests does not empty: without this, one test's counts refuse another's."""
+    """The database cache table (daily purge flags) is not emptied by the flush between
+    transactional tests, nor is Redis: each test starts with an empty cache."""
     if {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         from django.core.cache import cache

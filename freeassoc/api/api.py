@@ -10,12 +10,10 @@ off, because it loads its script from a third-party host.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Count, Q
 from django.http import Http404
@@ -24,6 +22,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
+from freeassoc.core import ratelimit
 from freeassoc.findings import reports
 from freeassoc.imports import services as imports
 from freeassoc.pools import selectors as pool_selectors
@@ -36,7 +35,6 @@ from .models import ApiKey
 DEFAULT_RATE = "600/m"
 DEFAULT_MAX_IMPORT_BYTES = 200 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 200
-_PERIODS = {"s": 1, "m": 60, "h": 3600}
 
 
 class KeyAuth(HttpBearer):
@@ -44,23 +42,14 @@ class KeyAuth(HttpBearer):
 
     def authenticate(self, request, token: str) -> ApiKey | None:
         key = services.api_key_authenticate(token)
-        if key is not None and _over_rate(key):
+        if key is not None and _over_rate(request, key):
             raise HttpError(429, "Too many requests with this key. Wait a minute and try again.")
         return key
 
 
-def _over_rate(key: ApiKey) -> bool:
-    if not settings.FREEASSOC_RATELIMIT:
-        return False
-    count, period = getattr(settings, "FREEASSOC_RATELIMIT_API", DEFAULT_RATE).split("/")
-    seconds = _PERIODS[period]
-    name = f"rl:api:{key.pk}:{int(time.time() // seconds)}"
-    if cache.add(name, 1, seconds + 5):
-        return False
-    try:
-        return cache.incr(name) > int(count)
-    except ValueError:  # the counter expired between add and incr
-        return False
+def _over_rate(request, key: ApiKey) -> bool:
+    rate = getattr(settings, "FREEASSOC_RATELIMIT_API", DEFAULT_RATE)
+    return ratelimit.hit(request, "api", rate, who=f"api-key-{key.pk}")
 
 
 api = NinjaAPI(

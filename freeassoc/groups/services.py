@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from freeassoc.core.ratelimit import seconds_until_window_end
 from freeassoc.orgs.models import Organisation
 
 from .directory import ESSAY_NETWORKS
@@ -199,7 +200,9 @@ def join_requests_purge_expired() -> int:
 
 def purge_daily() -> None:
     """Cheap enough to call on every join and reply: runs the purge once a day at most."""
-    if cache.add(f"join-requests-purged:{timezone.localdate()}", True, 86400):
+    if cache.add(
+        f"join-requests-purged:{timezone.localdate()}", True, seconds_until_window_end(86400)
+    ):
         join_requests_purge_expired()
 
 

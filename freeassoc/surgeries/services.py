@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from freeassoc.core.ratelimit import seconds_until_window_end
 from freeassoc.groups.models import LocalGroup
 from freeassoc.orgs.models import Organisation
 
@@ -334,5 +335,5 @@ def surgeries_purge_due(*, today: datetime.date | None = None) -> int:
 def purge_daily() -> None:
     """Called from busy views: at most once a day per cache, delete what is due. The
     purge_surgeries command (from cron) is the dependable route; this one is a safety net."""
-    if cache.add(f"surgeries-purged:{timezone.localdate()}", True, 86400):
+    if cache.add(f"surgeries-purged:{timezone.localdate()}", True, seconds_until_window_end(86400)):
         surgeries_purge_due()

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from freeassoc.core.ratelimit import seconds_until_window_end
 from freeassoc.orgs.models import Organisation
 
 from . import instrument as instruments
@@ -112,7 +113,7 @@ def drafts_purge_expired() -> int:
 
 
 def _purge_daily() -> None:
-    if cache.add(f"drafts-purged:{timezone.localdate()}", True, 86400):
+    if cache.add(f"drafts-purged:{timezone.localdate()}", True, seconds_until_window_end(86400)):
         drafts_purge_expired()
 
 

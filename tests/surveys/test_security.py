@@ -35,7 +35,7 @@ def test_production_settings_turn_https_protections_on(settings, open_link):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_server_access_log_records_no_address_agent_or_token(tmp_path):
+def test_the_server_access_log_records_no_address_agent_token_or_respondent_page(tmp_path):
     """Runs the real `freeassoc serve` (gunicorn) and reads what it logs."""
     import socket
 
@@ -62,18 +62,20 @@ def test_the_server_access_log_records_no_address_agent_or_token(tmp_path):
                 break
             except OSError:
                 time.sleep(0.2)
-        request = urllib.request.Request(  # noqa: S310
-            f"{url}/s/nosuchlink/?t=SECRET-INVITATION-TOKEN",
-            headers={"User-Agent": "DistinctiveAgent-4242"},
-        )
-        try:
-            urllib.request.urlopen(request, timeout=5)  # noqa: S310
-        except urllib.error.HTTPError as exc:
-            assert exc.code == 404
+        for path in ["/s/nosuchlink/", "/nosuchpage/"]:
+            request = urllib.request.Request(  # noqa: S310
+                f"{url}{path}?t=SECRET-INVITATION-TOKEN",
+                headers={"User-Agent": "DistinctiveAgent-4242"},
+            )
+            try:
+                urllib.request.urlopen(request, timeout=5)  # noqa: S310
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 404
     finally:
         server.terminate()
         log = server.communicate(timeout=20)[0]
-    assert '"GET /s/nosuchlink/" 404' in log  # the request was logged...
+    assert '"GET /nosuchpage/" 404' in log  # other requests are logged...
     assert "127.0.0.1 " not in log.replace(f"127.0.0.1:{port}", "")  # ...without the address
     assert "DistinctiveAgent" not in log
+    assert "/s/" not in log  # a respondent's page is not logged at all: the time would date it
     assert "SECRET-INVITATION-TOKEN" not in log

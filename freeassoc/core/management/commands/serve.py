@@ -1,11 +1,19 @@
 import multiprocessing
+import sys
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 from gunicorn.app.base import BaseApplication
 
+from freeassoc.core import ratelimit  # noqa: F401  (its in-memory secret is made before the fork)
+from freeassoc.core.logs import AccessLogger
+
 # The access log never names the client: no %(h)s (address), no %(a)s (agent), and the path
-# without its query string (%(U)s), which may carry an invitation token.
+# without its query string (%(U)s), which may carry an invitation token. Respondent pages are
+# not logged at all (core/logs.py says why).
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
@@ -28,6 +36,21 @@ def workers_default() -> int:
     return min(2 * multiprocessing.cpu_count() + 1, 9)
 
 
+def close_before_fork() -> None:
+    """Close everything a forked worker would otherwise share with its siblings.
+
+    gunicorn forks its workers from this process after `migrate` has run here. A database
+    connection (kept open by CONN_MAX_AGE) crossing the fork is one socket used by every
+    worker at once: under load one worker read another's result (a 500, or worse, another
+    respondent's row), and SQLite warns that a connection carried across fork() can corrupt
+    the database. Each worker opens its own connections on its first request instead. Output
+    still buffered here would be written once by every worker: flush it first."""
+    connections.close_all()
+    caches.close_all()
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
 class Command(BaseCommand):
     help = "Migrate the database, then serve the application with gunicorn."
 
@@ -41,13 +64,15 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} workers")
+        close_before_fork()
         _Gunicorn(
             {
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "accesslog": None if no_access_log else "-",
                 "access_log_format": ACCESS_LOG_FORMAT,
-                "forwarded_allow_ips": "127.0.0.1,::1",
+                "logger_class": AccessLogger,
+                "forwarded_allow_ips": ",".join(settings.FREEASSOC_TRUSTED_PROXIES),
                 "timeout": 60,
             }
         ).run()
