@@ -210,8 +210,9 @@ def wrk(port: int, lines: list[str], workdir: Path, *, connections: int, seconds
     listing = workdir / f"requests-{secrets.token_hex(4)}.tsv"
     listing.write_text("\n".join(lines) + "\n")
     threads = min(threads, connections)
+    duration = max(1, round(seconds))
     cmd = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
         "-s", str(ROOT / "bench" / "wrk_pages.lua"), f"http://127.0.0.1:{port}",
         "--", str(listing), str(threads),
     ]  # fmt: skip
