@@ -82,7 +82,8 @@ def run(cmd: list[str], env: dict, **kwargs) -> str:
 
 
 def shell(code: str, env: dict) -> str:
-    return run([str(BIN / "freeassoc"), "shell", "-c", code], env)
+    """Run Python in `freeassoc shell`; the last line it printed."""
+    return run([str(BIN / "freeassoc"), "shell", "-c", code], env).strip().splitlines()[-1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,9 +95,11 @@ def gunicorn_settings() -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "freeassoc.settings")
     from freeassoc.core.management.commands import serve
 
-    options = serve.gunicorn_options(host="127.0.0.1", port=0) if hasattr(
-        serve, "gunicorn_options"
-    ) else {"workers": serve.workers_default(), "worker_class": "sync", "threads": 1}
+    options = (
+        serve.gunicorn_options(host="127.0.0.1", port=0)
+        if hasattr(serve, "gunicorn_options")
+        else {"workers": serve.workers_default(), "worker_class": "sync", "threads": 1}
+    )
     return {key: options.get(key) for key in ("workers", "worker_class", "threads")}
 
 
@@ -166,7 +169,7 @@ def first_page_fields(env: dict) -> tuple[str, list[tuple[str, str]]]:
         "print(json.dumps([p.id, [[q.id, q.type, q.options[0].code if q.options else None,"
         " getattr(q, 'min', None)] for q in p.questions if q.visible({})]]))"
     )
-    page_id, questions = json.loads(shell(code, env).strip().splitlines()[-1])
+    page_id, questions = json.loads(shell(code, env))
     fields = []
     for qid, qtype, first, least in questions:
         if qtype in {"single", "pay_band"}:
@@ -275,7 +278,7 @@ def main() -> int:
             " instrument_version=1, status='open');"
             "print(C.objects.create(survey=s, kind='open', name='Bench').slug)",
             env,
-        ).strip().splitlines()[-1]
+        )
         gunicorn = gunicorn_settings()
         site_port, floor_port = free_port(), free_port()
         site = Server(
@@ -331,7 +334,7 @@ def main() -> int:
             f"print(sum(1 for d in Draft.objects.all() if d.answers.get('{fields[0][0]}') "
             f"== '{fields[0][1]}'), Draft.objects.count())",
             env,
-        ).strip().splitlines()[-1].split()
+        ).split()
     finally:
         for server in servers:
             server.stop()
