@@ -167,6 +167,11 @@ PRIVATE = [
         "post",
         lambda w: {"slug": w["slug"], "membership_id": w["membership_id"]},
     ),
+    (
+        "orgs:member_two_factor_reset",
+        "post",
+        lambda w: {"slug": w["slug"], "membership_id": w["membership_id"]},
+    ),
     ("orgs:invitation_withdraw", "post", lambda w: {"slug": w["slug"], "pk": w["invitation"]}),
     ("orgs:audit", "get", lambda w: {"slug": w["slug"]}),
     ("apikeys:keys", "get", lambda w: {"slug": w["slug"]}),

@@ -83,6 +83,7 @@ class AuditEvent(models.Model):
         POOL_WITHDRAW = "pool_withdraw", "Withdrew a data set from a pool"
         API_KEY_CREATE = "api_key_create", "Made an API key"
         API_KEY_REVOKE = "api_key_revoke", "Revoked an API key"
+        TWO_FACTOR_RESET = "two_factor_reset", "Reset someone's two-factor sign-in"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="audit_events"
