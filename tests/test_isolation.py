@@ -16,6 +16,8 @@ from django.urls import get_resolver
 from django.utils import timezone
 
 from freeassoc.api import services as api_services
+from freeassoc.groups import services as group_services
+from freeassoc.groups.models import LocalGroup, Network
 from freeassoc.imports import services as import_services
 from freeassoc.orgs.models import Invitation, Membership
 from freeassoc.pools import services as pool_services
@@ -57,7 +59,7 @@ PUBLIC = {
     "respond:thanks": "static",
     "findings:index": "published findings, and the visitor's own organisations' unpublished",
     "findings:rules": "the disclosure rules",
-    "groups:*": "the public directory; editing is tested in tests/groups",
+    "groups:*": "the public directory (edit, remove and history are walked above)",
     "surgeries:index": "the visitor's own surgeries",
     "surgeries:grievances": "theme counts across surgeries after disclosure control",
     "surgeries:join": "join by code",
@@ -119,7 +121,17 @@ def world(org, survey, open_link, tmp_path, settings):
         seat=seat, what="Ask the union", who="", by_when=None, problem=None
     )
     membership = Membership.objects.get(organisation=org, user=owner)
+    network = Network.objects.create(
+        name="Counsellors Together UK", slug="ctuk", kind="workers_group",
+        description="Counsellors organising.", approved=True,
+    )  # fmt: skip
+    group = group_services.local_group_create(
+        organisation=org, network=network, name="Leeds counsellors", meets="online", region="",
+        town="", frequency="monthly", who_for="Counsellors.", areas=[],
+        contact_email="contact@group.example", created_by=owner,
+    )  # fmt: skip
     return {
+        "group": group.slug,
         "pk": survey.pk, "survey_id": survey.pk, "collector_id": invites.pk,
         "batch_id": batch.pk, "token": token, "pool_id": pool.pk, "slug": org.slug,
         "membership_id": membership.pk, "invitation": invitation.pk, "key": key.pk,
@@ -174,6 +186,10 @@ PRIVATE = [
     ),
     ("orgs:invitation_withdraw", "post", lambda w: {"slug": w["slug"], "pk": w["invitation"]}),
     ("orgs:audit", "get", lambda w: {"slug": w["slug"]}),
+    ("groups:edit", "get", lambda w: {"slug": w["group"]}),
+    ("groups:edit", "post", lambda w: {"slug": w["group"]}),
+    ("groups:remove", "post", lambda w: {"slug": w["group"]}),
+    ("groups:history", "get", lambda w: {"slug": w["group"]}),
     ("apikeys:keys", "get", lambda w: {"slug": w["slug"]}),
     ("apikeys:keys", "post", lambda w: {"slug": w["slug"]}),
     ("apikeys:revoke", "post", lambda w: {"slug": w["slug"], "pk": w["key"]}),
@@ -261,6 +277,7 @@ def test_nothing_was_changed_by_the_walk(world, outsider, other_org, survey):
     assert survey.responses.count() == len(GOOD_ROWS)
     assert Surgery.objects.filter(pk=world["surgery"]).exists()
     assert survey.pool_contributions.filter(withdrawn_at__isnull=True).count() == 1
+    assert LocalGroup.objects.get(slug=world["group"]).contact_email == "contact@group.example"
 
 
 def _route_names():

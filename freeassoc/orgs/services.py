@@ -27,10 +27,14 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def audit_record(*, organisation: Organisation, user, action: str, detail: str) -> AuditEvent:
-    """Write one line of the organisation's audit log (every microdata view and export)."""
+def audit_record(
+    *, organisation: Organisation, user, action: str, detail: str, group=None
+) -> AuditEvent:
+    """Write one line of the organisation's audit log (every microdata view and export, and
+    every change to one of its local groups, naming the `group`)."""
     return AuditEvent.objects.create(
         organisation=organisation,
+        group=group,
         user=user if user is not None and user.is_authenticated else None,
         username=getattr(user, "username", "") or "(command line)",
         action=action,
