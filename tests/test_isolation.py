@@ -21,7 +21,7 @@ from freeassoc.groups.models import LocalGroup, Network
 from freeassoc.imports import services as import_services
 from freeassoc.orgs.models import Invitation, Membership
 from freeassoc.pools import services as pool_services
-from freeassoc.pools.models import Pool
+from freeassoc.pools.models import Pool, PoolInvitation
 from freeassoc.surgeries import services as surgery_services
 from freeassoc.surgeries.models import Surgery
 from freeassoc.surveys.models import Collector
@@ -70,7 +70,6 @@ PUBLIC = {
     "api:v1:api-root": "the API's own index",
     "api:v1:list_surveys": "the key's own organisation's surveys",
     "api:v1:list_pools": "published pools",
-    "api:v1:pool_findings": "a pool's findings after disclosure control",
 }
 PARTICIPANT_PAGES = {
     "board", "rules", "board_fragment", "problem_add", "dot", "note_add", "action_add",
@@ -99,10 +98,12 @@ def world(org, survey, open_link, tmp_path, settings):
     )
     assert checked.status_code == 302, checked.content[:500]
     token = checked["Location"].rstrip("/").rsplit("/", 1)[-1]
+    # The owner is the pool's steward too: the control below reaches its invitations page.
     pool = Pool.objects.create(
         name="National pool", slug="national", instrument_slug="surviving-work",
-        instrument_version=1,
+        instrument_version=1, steward=owner,
     )  # fmt: skip
+    pool_services.pool_invitation_send(pool=pool, organisation=org, by=owner)
     pool_services.contribution_consent(pool=pool, survey=survey, user=owner)
     key, _ = api_services.api_key_create(organisation=org, name="Branch", user=owner)
     invitation = Invitation.objects.create(
@@ -197,6 +198,9 @@ PRIVATE = [
     ("pools:detail", "get", lambda w: {"slug": "national"}),  # not yet published
     ("pools:consent", "post", lambda w: {"pk": w["pk"], "pool_id": w["pool_id"]}),
     ("pools:withdraw", "post", lambda w: {"pk": w["pk"], "pool_id": w["pool_id"]}),
+    ("pools:decline", "post", lambda w: {"pk": w["pk"], "pool_id": w["pool_id"]}),
+    ("pools:invitations", "get", lambda w: {"slug": "national"}),
+    ("pools:invitations", "post", lambda w: {"slug": "national"}),
     ("surgeries:run", "get", lambda w: {"pk": w["surgery"]}),
     ("surgeries:run_board", "get", lambda w: {"pk": w["surgery"]}),
     ("surgeries:stage", "post", lambda w: {"pk": w["surgery"]}),
@@ -216,6 +220,7 @@ PRIVATE = [
     ("api:v1:post_response", "post", lambda w: {"survey_id": w["survey_id"]}),
     ("api:v1:import_batch", "post", lambda w: {"survey_id": w["survey_id"]}),
     ("api:v1:survey_findings", "get", lambda w: {"survey_id": w["survey_id"]}),
+    ("api:v1:pool_findings", "get", lambda w: {"slug": "national"}),  # not yet published
 ]
 
 
@@ -277,6 +282,9 @@ def test_nothing_was_changed_by_the_walk(world, outsider, other_org, survey):
     assert survey.responses.count() == len(GOOD_ROWS)
     assert Surgery.objects.filter(pk=world["surgery"]).exists()
     assert survey.pool_contributions.filter(withdrawn_at__isnull=True).count() == 1
+    assert [(i.organisation_id, i.is_open) for i in PoolInvitation.objects.all()] == [
+        (survey.organisation_id, True)
+    ]
     assert LocalGroup.objects.get(slug=world["group"]).contact_email == "contact@group.example"
 
 

@@ -80,6 +80,8 @@ class AuditEvent(models.Model):
         MEMBER_REMOVE = "member_remove", "Removed a member"
         IMPORT = "import", "Imported responses"
         PUBLISH = "publish", "Published or withdrew findings"
+        POOL_INVITATION = "pool_invitation", "Was invited to contribute to a pool"
+        POOL_DECLINE = "pool_decline", "Declined to contribute to a pool"
         POOL_CONSENT = "pool_consent", "Contributed a data set to a pool"
         POOL_WITHDRAW = "pool_withdraw", "Withdrew a data set from a pool"
         API_KEY_CREATE = "api_key_create", "Made an API key"
