@@ -64,13 +64,14 @@ def admin_client(client, admin_user):
 
 @pytest.fixture(autouse=True)
 def _rate_limits_start_afresh(request):
-    """Rate-limit counters live in the database cache table, which the flush between
+    """Rate-limit and sign-in counters live in database cache tables, which the flush between
     transactional tests does not empty: without this, one test's counts refuse another's."""
     if {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
-        from django.core.cache import cache
+        from django.core.cache import caches
 
-        cache.clear()
+        caches["default"].clear()
+        caches["axes"].clear()
 
 
 @pytest.fixture(autouse=True)
