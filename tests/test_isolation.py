@@ -69,7 +69,7 @@ PUBLIC = {
     "api:v1:openapi-json": "the API's document",
     "api:v1:api-root": "the API's own index",
     "api:v1:list_surveys": "the key's own organisation's surveys",
-    "api:v1:list_pools": "published pools",
+    "api:v1:list_pools": "published pools, and those the key's organisation is invited to",
 }
 PARTICIPANT_PAGES = {
     "board", "rules", "board_fragment", "problem_add", "dot", "note_add", "action_add",
