@@ -225,7 +225,7 @@ def member_two_factor_reset(*, membership: Membership, by) -> None:
         )
     )
     if person.email:
-        EmailMessage(
+        message = EmailMessage(
             subject="Your two-factor sign-in on Free Association was reset",
             body=(
                 f"{by.get_username()}, an owner of {organisation.name}, reset your two-factor "
@@ -234,7 +234,8 @@ def member_two_factor_reset(*, membership: Membership, by) -> None:
                 f"owners of {organisation.name}."
             ),
             to=[person.email],
-        ).send(fail_silently=True)
+        )
+        transaction.on_commit(lambda: message.send(fail_silently=True))
 
 
 # Invitations -------------------------------------------------------------------------------

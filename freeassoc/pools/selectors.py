@@ -165,10 +165,10 @@ def published_pools():
     )
 
 
-def pools_stewarded_by(user):
+def pools_stewarded_by(user) -> list[Pool]:
     """Pools this person looks after (unpublished ones included), for their index page."""
     if not user.is_authenticated:
-        return Pool.objects.none()
+        return []
     mine = Q(steward=user) | Q(steward__isnull=True) if user.is_staff else Q(steward=user)
     return [pool for pool in Pool.objects.filter(mine) if is_steward(pool, user)]
 

@@ -36,7 +36,7 @@ def lost_everything(user):
 
 
 def test_an_owner_resets_a_member_who_then_sets_up_a_new_app(
-    client, owner, analyst, org, other_org
+    client, owner, analyst, org, other_org, django_capture_on_commit_callbacks
 ):
     analyst.email = "ana@example.org"
     analyst.save()
@@ -52,7 +52,8 @@ def test_an_owner_resets_a_member_who_then_sets_up_a_new_app(
     sign_in(client, owner)
     page = client.get(reverse("orgs:members", args=[org.slug])).content.decode()
     assert f'action="{reset_url(membership)}"' in page
-    response = client.post(reset_url(membership))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reset_url(membership))
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=analyst).exists()
     assert not StaticDevice.objects.filter(user=analyst).exists()
