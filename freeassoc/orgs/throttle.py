@@ -13,9 +13,33 @@ import hashlib
 import hmac
 import secrets
 
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router
+from django.utils import timezone
+
 _KEY = secrets.token_bytes(32)
 
 
 def client_digest(request) -> str:
     address = request.META.get("REMOTE_ADDR", "")
     return hmac.new(_KEY, address.encode(), hashlib.sha256).hexdigest()
+
+
+def sweep() -> int:
+    """Delete the counters whose lockout is over. Every failed sign-in already does this
+    (settings: the throttle's cache table culls its expired rows on each write); this is for
+    the scheduler, so that the last counter of a quiet hour does not wait for the next
+    failure. Redis expires its keys itself. Returns how many were deleted."""
+    cache = caches[settings.AXES_CACHE]
+    if not isinstance(cache, DatabaseCache):
+        return 0
+    connection = connections[router.db_for_write(cache.cache_model_class)]
+    table = connection.ops.quote_name(settings.CACHES[settings.AXES_CACHE]["LOCATION"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608 (our own table's name)
+            [connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        return cursor.rowcount

@@ -104,3 +104,13 @@ def test_a_counter_lasts_only_as_long_as_the_lockout(organiser):
         cursor.execute(f"SELECT cache_key FROM {table}")  # noqa: S608
         left = [row[0] for row in cursor.fetchall()]
     assert key not in left and len(left) == 1
+    # And the scheduler's sweep deletes the last one without waiting for another failure.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET expires = %s",  # noqa: S608
+            [connection.ops.adapt_datetimefield_value(timezone.now() - datetime.timedelta(1))],
+        )
+    assert throttle.sweep() == 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+        assert cursor.fetchone()[0] == 0
