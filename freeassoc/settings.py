@@ -150,15 +150,35 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "surveys:dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
-# Sign-in throttling. Axes keys lockouts on the username only, so no address is written to
-# its tables (respondent privacy aside, organisers deserve the same care).
+# Sign-in throttling (django-axes). Wrong passwords are counted per account *and* address, so
+# failures typed anywhere else never lock the real user out (the second step, required of
+# everyone, is what stops a guessed password). axes sees the address only as a keyed digest
+# whose key lives in memory (freeassoc.orgs.throttle), and its cache handler keeps nothing but
+# a counter under a hash of the account and that digest, which expires with the lockout: no
+# address, user agent or attempt row is stored. Why, in docs/organisations.md.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "axes"
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_COOLOFF_TIME = 1  # hours: how long a lockout, and so every counter, lasts
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "freeassoc.orgs.throttle.client_digest"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # log lines name no user agent; account and digest are masked
+AXES_ENABLE_ADMIN = False  # its tables stay empty: nothing to show
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+if "redis" in CACHES["default"]["BACKEND"]:
+    CACHES["axes"] = CACHES["default"]  # Redis expires each counter exactly on time
+else:
+    # A table of its own. MAX_ENTRIES 0 makes every write first delete the expired rows (what
+    # Django's database cache does when it is over its size); the huge CULL_FREQUENCY then
+    # culls nothing else, so a live counter is never dropped early.
+    CACHES["axes"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "freeassoc_sign_in_throttle",
+        "OPTIONS": {"MAX_ENTRIES": 0, "CULL_FREQUENCY": 2**31},
+    }
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -229,7 +249,6 @@ FREEASSOC_RATELIMIT_SUBMIT = os.environ.get("FREEASSOC_RATELIMIT_SUBMIT", "20/h"
 FREEASSOC_RATELIMIT_RESUME = os.environ.get("FREEASSOC_RATELIMIT_RESUME", "10/h")
 
 FREEASSOC_RATELIMIT = envbool("FREEASSOC_RATELIMIT", True)
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout by username: see the comment on AXES_*
 
 # Find a group: join requests are relayed by email.
 FREEASSOC_RATELIMIT_JOIN = os.environ.get("FREEASSOC_RATELIMIT_JOIN", "5/h")

@@ -1,4 +1,8 @@
-"""Staff accounts in tests, and signing them in as the real two-step sign-in would leave them."""
+"""Accounts in tests, and signing them in as the real two-step sign-in would leave them.
+
+Every signed-in person needs the second step on every page (freeassoc.orgs.middleware), so
+`sign_in` is the one way tests sign someone in; `tests/orgs/conftest.password_sign_in` is the
+first step alone, for tests about what a password by itself can and cannot do."""
 
 import time
 
@@ -41,9 +45,8 @@ def current_code(device: TOTPDevice) -> str:
 
 
 def sign_in(client, user):
-    """Password sign-in, then the second factor, recorded in the session exactly where
-    django_otp.login puts it. Done for everyone, not only those whose role needs it now, so a
-    role given after signing in (as tests often do) finds the session already confirmed."""
+    """Password sign-in, then the second factor (an authenticator app, made if the person has
+    none), recorded in the session exactly where django_otp.login puts it."""
     client.force_login(user)
     device = authenticator(user)
     session = client.session

@@ -64,13 +64,15 @@ def admin_client(client, admin_user):
 
 @pytest.fixture(autouse=True)
 def _rate_limits_start_afresh(request):
-    """The database cache table (daily purge flags) is not emptied by the flush between
-    transactional tests, nor is Redis: each test starts with an empty cache."""
+    """Daily purge flags, rate-limit and sign-in counters live in database cache tables (or
+    Redis), which the flush between transactional tests does not empty: each test starts with
+    empty caches."""
     if {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
-        from django.core.cache import cache
+        from django.core.cache import caches
 
-        cache.clear()
+        caches["default"].clear()
+        caches["axes"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,12 @@ from django.urls import get_resolver
 from django.utils import timezone
 
 from freeassoc.api import services as api_services
+from freeassoc.groups import services as group_services
+from freeassoc.groups.models import LocalGroup, Network
 from freeassoc.imports import services as import_services
 from freeassoc.orgs.models import Invitation, Membership
 from freeassoc.pools import services as pool_services
-from freeassoc.pools.models import Pool
+from freeassoc.pools.models import Pool, PoolInvitation
 from freeassoc.surgeries import services as surgery_services
 from freeassoc.surgeries.models import Surgery
 from freeassoc.surveys.models import Collector
@@ -57,7 +59,7 @@ PUBLIC = {
     "respond:thanks": "static",
     "findings:index": "published findings, and the visitor's own organisations' unpublished",
     "findings:rules": "the disclosure rules",
-    "groups:*": "the public directory; editing is tested in tests/groups",
+    "groups:*": "the public directory (edit, remove and history are walked above)",
     "surgeries:index": "the visitor's own surgeries",
     "surgeries:grievances": "theme counts across surgeries after disclosure control",
     "surgeries:join": "join by code",
@@ -67,8 +69,7 @@ PUBLIC = {
     "api:v1:openapi-json": "the API's document",
     "api:v1:api-root": "the API's own index",
     "api:v1:list_surveys": "the key's own organisation's surveys",
-    "api:v1:list_pools": "published pools",
-    "api:v1:pool_findings": "a pool's findings after disclosure control",
+    "api:v1:list_pools": "published pools, and those the key's organisation is invited to",
 }
 PARTICIPANT_PAGES = {
     "board", "rules", "board_fragment", "problem_add", "dot", "note_add", "action_add",
@@ -97,10 +98,12 @@ def world(org, survey, open_link, tmp_path, settings):
     )
     assert checked.status_code == 302, checked.content[:500]
     token = checked["Location"].rstrip("/").rsplit("/", 1)[-1]
+    # The owner is the pool's steward too: the control below reaches its invitations page.
     pool = Pool.objects.create(
         name="National pool", slug="national", instrument_slug="surviving-work",
-        instrument_version=1,
+        instrument_version=1, steward=owner,
     )  # fmt: skip
+    pool_services.pool_invitation_send(pool=pool, organisation=org, by=owner)
     pool_services.contribution_consent(pool=pool, survey=survey, user=owner)
     key, _ = api_services.api_key_create(organisation=org, name="Branch", user=owner)
     invitation = Invitation.objects.create(
@@ -119,7 +122,17 @@ def world(org, survey, open_link, tmp_path, settings):
         seat=seat, what="Ask the union", who="", by_when=None, problem=None
     )
     membership = Membership.objects.get(organisation=org, user=owner)
+    network = Network.objects.create(
+        name="Counsellors Together UK", slug="ctuk", kind="workers_group",
+        description="Counsellors organising.", approved=True,
+    )  # fmt: skip
+    group = group_services.local_group_create(
+        organisation=org, network=network, name="Leeds counsellors", meets="online", region="",
+        town="", frequency="monthly", who_for="Counsellors.", areas=[],
+        contact_email="contact@group.example", created_by=owner,
+    )  # fmt: skip
     return {
+        "group": group.slug,
         "pk": survey.pk, "survey_id": survey.pk, "collector_id": invites.pk,
         "batch_id": batch.pk, "token": token, "pool_id": pool.pk, "slug": org.slug,
         "membership_id": membership.pk, "invitation": invitation.pk, "key": key.pk,
@@ -167,8 +180,17 @@ PRIVATE = [
         "post",
         lambda w: {"slug": w["slug"], "membership_id": w["membership_id"]},
     ),
+    (
+        "orgs:member_two_factor_reset",
+        "post",
+        lambda w: {"slug": w["slug"], "membership_id": w["membership_id"]},
+    ),
     ("orgs:invitation_withdraw", "post", lambda w: {"slug": w["slug"], "pk": w["invitation"]}),
     ("orgs:audit", "get", lambda w: {"slug": w["slug"]}),
+    ("groups:edit", "get", lambda w: {"slug": w["group"]}),
+    ("groups:edit", "post", lambda w: {"slug": w["group"]}),
+    ("groups:remove", "post", lambda w: {"slug": w["group"]}),
+    ("groups:history", "get", lambda w: {"slug": w["group"]}),
     ("apikeys:keys", "get", lambda w: {"slug": w["slug"]}),
     ("apikeys:keys", "post", lambda w: {"slug": w["slug"]}),
     ("apikeys:revoke", "post", lambda w: {"slug": w["slug"], "pk": w["key"]}),
@@ -176,6 +198,9 @@ PRIVATE = [
     ("pools:detail", "get", lambda w: {"slug": "national"}),  # not yet published
     ("pools:consent", "post", lambda w: {"pk": w["pk"], "pool_id": w["pool_id"]}),
     ("pools:withdraw", "post", lambda w: {"pk": w["pk"], "pool_id": w["pool_id"]}),
+    ("pools:decline", "post", lambda w: {"pk": w["pk"], "pool_id": w["pool_id"]}),
+    ("pools:invitations", "get", lambda w: {"slug": "national"}),
+    ("pools:invitations", "post", lambda w: {"slug": "national"}),
     ("surgeries:run", "get", lambda w: {"pk": w["surgery"]}),
     ("surgeries:run_board", "get", lambda w: {"pk": w["surgery"]}),
     ("surgeries:stage", "post", lambda w: {"pk": w["surgery"]}),
@@ -195,6 +220,7 @@ PRIVATE = [
     ("api:v1:post_response", "post", lambda w: {"survey_id": w["survey_id"]}),
     ("api:v1:import_batch", "post", lambda w: {"survey_id": w["survey_id"]}),
     ("api:v1:survey_findings", "get", lambda w: {"survey_id": w["survey_id"]}),
+    ("api:v1:pool_findings", "get", lambda w: {"slug": "national"}),  # not yet published
 ]
 
 
@@ -256,6 +282,10 @@ def test_nothing_was_changed_by_the_walk(world, outsider, other_org, survey):
     assert survey.responses.count() == len(GOOD_ROWS)
     assert Surgery.objects.filter(pk=world["surgery"]).exists()
     assert survey.pool_contributions.filter(withdrawn_at__isnull=True).count() == 1
+    assert [(i.organisation_id, i.is_open) for i in PoolInvitation.objects.all()] == [
+        (survey.organisation_id, True)
+    ]
+    assert LocalGroup.objects.get(slug=world["group"]).contact_email == "contact@group.example"
 
 
 def _route_names():

@@ -285,7 +285,7 @@ def survey_findings(request, survey_id: int):
 
 @api.get("/pools", response={200: list[schemas.PoolOut], **ERRORS}, tags=["pools"])
 def list_pools(request):
-    """Published pools, and the pools your organisation contributes to."""
+    """Published pools, and the pools your organisation is invited to or contributes to."""
     pools = pool_selectors.pools_visible_to_organisation(request.auth.organisation)
     pools = pools.distinct().annotate(
         data_sets=Count("contributions", filter=Q(contributions__withdrawn_at__isnull=True))

@@ -1,5 +1,6 @@
 """Who may list and look after local groups: the owners and organisers of an approved member
-organisation (the roles that run surveys). The one place this is decided."""
+organisation (the roles that run surveys); and who may read a group's history of changes:
+they, the group's contact and the platform's staff. The one place this is decided."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -45,3 +46,18 @@ def may_change(user, group: LocalGroup) -> bool:
             organisation=group.organisation, user=user, role__in=Membership.RUNS_SURVEYS
         ).exists()
     )
+
+
+def may_see_history(user, group: LocalGroup) -> bool:
+    return user.is_authenticated and (
+        user.is_staff or group.contact_user_id == user.pk or may_change(user, group)
+    )
+
+
+def group_for_history(user, slug: str) -> LocalGroup:
+    """A group's history of changes: 404 for everyone else, who should not learn more than
+    the public page says."""
+    group = LocalGroup.objects.select_related("organisation").filter(slug=slug).first()
+    if group is None or not may_see_history(user, group):
+        raise Http404("No such group.")
+    return group

@@ -1,10 +1,13 @@
 """Platform administrators approve listing requests and can withdraw any listing.
 
 Join requests are deliberately not registered: nobody, administrators included, browses who
-asked to join which group.
+asked to join which group. Changes to a local group made here are audited like the
+organisers' own (the group's history).
 """
 
 from django.contrib import admin, messages
+
+from freeassoc.orgs.models import AuditEvent
 
 from . import services
 from .models import GroupArea, LocalGroup, Network
@@ -44,10 +47,45 @@ class LocalGroupAdmin(admin.ModelAdmin):
     inlines = [GroupAreaInline]
     actions = ["approve", "withdraw"]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        group = form.instance
+        if not change:
+            services.local_group_audit(
+                group=group, by=request.user, action=AuditEvent.Action.GROUP_LIST,
+                detail=f"{group.name} (in the admin)",
+            )  # fmt: skip
+            return
+        changed = [name for name in form.changed_data if name in services.EDITABLE]
+        changed += [name for name in ("contact_user", "approved") if name in form.changed_data]
+        if any(formset.has_changed() for formset in formsets):
+            changed.append("areas")
+        services.local_group_changed(
+            group=group, by=request.user, changed=changed,
+            old_contact=form.initial.get("contact_email", ""),
+        )  # fmt: skip
+
+    def delete_model(self, request, obj):
+        services.local_group_remove(group=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            services.local_group_remove(group=group, by=request.user)
+
+    def _set_approved(self, request, queryset, approved: bool) -> int:
+        groups = list(queryset.exclude(approved=approved))
+        for group in groups:
+            group.approved = approved
+            group.save(update_fields=["approved"])
+            services.local_group_changed(
+                group=group, by=request.user, changed=["approved"], old_contact=""
+            )
+        return len(groups)
+
     @admin.action(description="Approve: show on the site")
     def approve(self, request, queryset):
-        messages.success(request, f"{queryset.update(approved=True)} shown.")
+        messages.success(request, f"{self._set_approved(request, queryset, True)} shown.")
 
     @admin.action(description="Withdraw from the site")
     def withdraw(self, request, queryset):
-        messages.success(request, f"{queryset.update(approved=False)} withdrawn.")
+        messages.success(request, f"{self._set_approved(request, queryset, False)} withdrawn.")

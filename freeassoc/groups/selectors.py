@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q
 
-from freeassoc.orgs.models import Membership
+from freeassoc.orgs.models import AuditEvent, Membership
 
 from . import postcodes
 from .models import GroupArea, LocalGroup, Network
@@ -142,3 +142,8 @@ def groups_for_organiser(user):
         .prefetch_related("areas")
         .order_by("organisation__name", "name")
     )
+
+
+def group_history(group: LocalGroup):
+    """Every recorded change to the group, newest first."""
+    return AuditEvent.objects.filter(group=group).order_by("-at", "-pk")

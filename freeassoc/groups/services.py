@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from freeassoc.core.ratelimit import seconds_until_window_end
-from freeassoc.orgs.models import Organisation
+from freeassoc.orgs.models import AuditEvent, Organisation
+from freeassoc.orgs.services import audit_record
 
 from .directory import ESSAY_NETWORKS
 from .models import GroupArea, JoinRequest, LocalGroup, Network, digest
@@ -124,6 +125,56 @@ def networks_approve(*, networks) -> int:
 
 # Local groups -------------------------------------------------------------------------------
 
+# What an organiser can change on a listing, in the words the audit log uses.
+EDITABLE = ["organisation", "network", "name", "meets", "region", "town", "frequency", "who_for",
+            "contact_email"]  # fmt: skip
+
+
+LABELS = {"areas": "postcode areas", "contact_email": "contact address",
+          "approved": "approval for the site"}  # fmt: skip
+
+
+def _label(field: str) -> str:
+    return LABELS.get(field) or str(LocalGroup._meta.get_field(field).verbose_name).lower()
+
+
+def _snapshot(group: LocalGroup) -> dict:
+    values = {name: getattr(group, LocalGroup._meta.get_field(name).attname) for name in EDITABLE}
+    return {**values, "areas": sorted(group.area_codes)}
+
+
+def local_group_audit(*, group: LocalGroup, by, action: str, detail: str) -> None:
+    """One line in the listing organisation's audit log, naming the group: the group's
+    history, which its contact and the platform's staff can read too."""
+    audit_record(
+        organisation=group.organisation, group=group, user=by, action=action, detail=detail
+    )
+
+
+def local_group_changed(*, group: LocalGroup, by, changed: list[str], old_contact: str) -> None:
+    """Record a change (the names of the fields changed) and, when the contact address was
+    changed, tell the old address: join requests no longer go there, and if its owner did not
+    expect that, they are the first to know."""
+    if not changed:
+        return
+    local_group_audit(
+        group=group,
+        by=by,
+        action=AuditEvent.Action.GROUP_CHANGE,
+        detail=f"{group.name}: changed the {', '.join(_label(f) for f in changed)}",
+    )
+    if "contact_email" in changed and old_contact:
+        who = by.get_username() if by is not None else "The platform's administrators"
+        transaction.on_commit(
+            lambda: _send(
+                subject=f"The contact address of {group.name} has changed",
+                template="groups/email/contact_changed.txt",
+                context={"group": group, "who": who},
+                to=old_contact,
+                quiet=True,
+            )
+        )
+
 
 def _set_areas(group: LocalGroup, areas: list[str]) -> None:
     group.areas.all().delete()
@@ -169,10 +220,15 @@ def local_group_create(
     with transaction.atomic():
         group.save()
         _set_areas(group, areas if meets == LocalGroup.Meets.IN_PERSON else [])
+        local_group_audit(
+            group=group, by=created_by, action=AuditEvent.Action.GROUP_LIST, detail=group.name
+        )
     return group
 
 
-def local_group_update(*, group: LocalGroup, areas: list[str], **fields) -> LocalGroup:
+def local_group_update(*, group: LocalGroup, by, areas: list[str], **fields) -> LocalGroup:
+    """Change a listing; every change is audited (see local_group_changed)."""
+    before = _snapshot(group)
     for key, value in fields.items():
         setattr(group, key, value.strip() if isinstance(value, str) else value)
     if group.meets == LocalGroup.Meets.ONLINE:
@@ -182,12 +238,22 @@ def local_group_update(*, group: LocalGroup, areas: list[str], **fields) -> Loca
     with transaction.atomic():
         group.save()
         _set_areas(group, areas)
+        after = _snapshot(group)
+        changed = [name for name in after if after[name] != before[name]]
+        local_group_changed(
+            group=group, by=by, changed=changed, old_contact=before["contact_email"]
+        )
     return group
 
 
-def local_group_remove(*, group: LocalGroup) -> None:
-    """Removes the listing and, with it, any join requests still waiting."""
-    group.delete()
+def local_group_remove(*, group: LocalGroup, by) -> None:
+    """Removes the listing and, with it, any join requests still waiting. The organisation's
+    log keeps the removal."""
+    with transaction.atomic():
+        local_group_audit(
+            group=group, by=by, action=AuditEvent.Action.GROUP_REMOVE, detail=group.name
+        )
+        group.delete()
 
 
 # Join requests ------------------------------------------------------------------------------

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<slug:slug>/sent/", views.join_sent, name="join_sent"),
     path("<slug:slug>/edit/", views.edit, name="edit"),
     path("<slug:slug>/remove/", views.remove, name="remove"),
+    path("<slug:slug>/history/", views.history, name="history"),
 ]

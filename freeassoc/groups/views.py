@@ -147,6 +147,7 @@ def detail(request, slug):
             "error": error,
             "days": services.join_request_days(),
             "can_change": access.may_change(request.user, group),
+            "can_see_history": access.may_see_history(request.user, group),
         },
         status=status,
     )
@@ -276,7 +277,7 @@ def edit(request, slug):
     form = LocalGroupForm(request.POST or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.local_group_update(group=group, **form.cleaned_data)
+            services.local_group_update(group=group, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -295,9 +296,19 @@ def edit(request, slug):
 def remove(request, slug):
     group = access.group_for_organiser(request.user, slug)
     name = group.name
-    services.local_group_remove(group=group)
+    services.local_group_remove(group=group, by=request.user)
     messages.success(request, f"{name} is no longer listed.")
     return redirect("groups:mine")
+
+
+@login_required
+def history(request, slug):
+    group = access.group_for_history(request.user, slug)
+    return render(
+        request,
+        "groups/history.html",
+        {"group": group, "events": selectors.group_history(group)},
+    )
 
 
 @login_required

@@ -1,8 +1,9 @@
-"""Who may do what with an organisation, and who must confirm sign-in with a second factor.
+"""Who may do what with an organisation, and whether a session has passed the second step.
 
 Owners' pages: 404 for anyone outside the organisation (they should not learn it exists), 403
-for a member whose role is not owner. Two-factor: anyone who can see microdata or free text
-(the roles in Membership.SEES_RESULTS, in any organisation) and the platform's staff.
+for a member whose role is not owner. Two-factor: everyone who signs in, whatever their role
+(enforced for every page by middleware.TwoFactorMiddleware; checked again here for code that
+hands out microdata).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -34,14 +35,6 @@ def can_run_surveys(organisation: Organisation) -> bool:
     return organisation.approved
 
 
-def needs_two_factor(user) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_staff or user.is_superuser:
-        return True
-    return Membership.objects.filter(user=user, role__in=Membership.SEES_RESULTS).exists()
-
-
 def is_verified(user) -> bool:
     """True once this session has been confirmed with a code. A user object that did not come
     through OTPMiddleware (no `is_verified`) counts as unverified: fail closed."""
@@ -51,5 +44,5 @@ def is_verified(user) -> bool:
 
 def require_two_factor(user) -> None:
     """Defence in depth behind the middleware, for code that hands out microdata."""
-    if needs_two_factor(user) and not is_verified(user):
+    if user.is_authenticated and not is_verified(user):
         raise PermissionDenied("Confirm your sign-in with a code from your authenticator app.")

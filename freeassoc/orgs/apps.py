@@ -10,7 +10,8 @@ class OrgsConfig(AppConfig):
         # signal; the receiver just hands over to the service.
         from django.contrib.auth.signals import user_logged_in
 
-        from . import services
+        # Made now, at start-up: before `freeassoc serve` forks, so every worker shares it.
+        from . import services, throttle  # noqa: F401
 
         def _record_sign_in(sender, request, user, **kwargs):
             services.audit_sign_in(user=user, detail="Signed in with a password")

@@ -152,8 +152,8 @@ class InviteForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Owners manage members and read the audit log; organisers run surveys and "
         "surgeries; analysts read results and microdata; delegates speak for the "
-        "organisation on the negotiating platform. Everyone but delegates signs in with a "
-        "code from an authenticator app too.",
+        "organisation on the negotiating platform. Everyone signs in with a code from an "
+        "authenticator app too.",
     )
 
     def __init__(self, *args, organisation, **kwargs):

@@ -1,26 +1,36 @@
 """Two-factor sign-in, enforced in one place.
 
-After the password, anyone who can see microdata or free text (owners, organisers, analysts of
-any organisation, and the platform's staff) must confirm the session with a code before they
-reach an organiser page, the admin, an export or a surgery's facilitator page. Public pages stay
-open to them. Must come after django_otp's OTPMiddleware, which tells us whether the session
-is confirmed.
+Every page for a signed-in person (a member of any organisation, a group's contact, staff, the
+admin) needs the second step, whatever their role: a password alone opens nothing but the few
+pages in ALLOWED. A new page is protected by default; tests/test_second_step_walk.py walks
+every route of the site and fails if one is neither here nor refused to a password-only
+session. Must come after django_otp's OTPMiddleware, which tells us whether the session is
+confirmed.
 """
 
-import re
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import user_has_device
 
-from . import access, selectors
+from . import access
 
-# Pages behind the second factor: everything under /org/ (organiser pages and exports), the
-# admin, surgeries' facilitator pages, findings and pools (whose unpublished pages only members
-# see); but not the two-factor pages themselves, nor
-# registering an organisation or accepting an invitation, which show no answers.
-PROTECTED = re.compile(r"^/(org/|admin/|pools/|findings/\d+/|surgeries/(new/|\d+/))")
-OPEN = re.compile(r"^/org/(two-factor|register|invitation)/")
+# Route names a session that has passed only the password may reach, and why.
+ALLOWED = {
+    "login": "signing in: the first step",
+    "logout": "signing out must always work",
+    "password_reset": "a forgotten password, by email: says the same whatever the address",
+    "password_reset_done": "static",
+    "password_reset_confirm": "needs the token from the email",
+    "password_reset_complete": "static",
+    "orgs:two_factor": "the second step itself",
+    "orgs:two_factor_setup": "the first authenticator of an account with no device yet; the "
+    "view refuses anyone else whose session is not confirmed",
+    "home": "public, shows nothing about anyone",
+    "privacy": "public, shows nothing about anyone",
+    "healthz": "says 'ok'",
+}
 
 
 class TwoFactorMiddleware:
@@ -28,15 +38,19 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        path = request.path_info
-        if PROTECTED.match(path) and not OPEN.match(path):
-            user = request.user
-            if access.needs_two_factor(user) and not access.is_verified(user):
-                return self._to_second_step(request, user)
         return self.get_response(request)
 
-    @staticmethod
-    def _to_second_step(request, user):
-        name = "orgs:two_factor" if selectors.has_authenticator(user) else "orgs:two_factor_setup"
-        query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
-        return redirect(reverse(name) + (f"?{query}" if query else ""))
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or access.is_verified(user):
+            return None
+        if request.resolver_match.view_name in ALLOWED:
+            return None
+        return _to_second_step(request, user)
+
+
+def _to_second_step(request, user):
+    """The code form, or (for an account with no confirmed device at all) setting one up."""
+    name = "orgs:two_factor" if user_has_device(user) else "orgs:two_factor_setup"
+    query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
+    return redirect(reverse(name) + (f"?{query}" if query else ""))

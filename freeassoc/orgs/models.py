@@ -66,7 +66,8 @@ class Membership(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who saw or took what. Staff actions only: respondents never appear here."""
+    """Who saw or took what, or changed what. Staff actions only: respondents never appear
+    here."""
 
     class Action(models.TextChoices):
         SIGN_IN = "sign_in", "Signed in"
@@ -79,13 +80,29 @@ class AuditEvent(models.Model):
         MEMBER_REMOVE = "member_remove", "Removed a member"
         IMPORT = "import", "Imported responses"
         PUBLISH = "publish", "Published or withdrew findings"
+        POOL_INVITATION = "pool_invitation", "Was invited to contribute to a pool"
+        POOL_DECLINE = "pool_decline", "Declined to contribute to a pool"
         POOL_CONSENT = "pool_consent", "Contributed a data set to a pool"
         POOL_WITHDRAW = "pool_withdraw", "Withdrew a data set from a pool"
         API_KEY_CREATE = "api_key_create", "Made an API key"
         API_KEY_REVOKE = "api_key_revoke", "Revoked an API key"
+        TWO_FACTOR_RESET = "two_factor_reset", "Reset someone's two-factor sign-in"
+        GROUP_LIST = "group_list", "Listed a local group"
+        GROUP_CHANGE = "group_change", "Changed a local group"
+        GROUP_REMOVE = "group_remove", "Removed a local group"
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    # A local group's changes are written to the log of the organisation that lists it, and
+    # name the group so that its own history can be shown to its contact. Kept (empty) when
+    # the group is removed: the organisation's log still says who removed it.
+    group = models.ForeignKey(
+        "groups.LocalGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -27,10 +27,14 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def audit_record(*, organisation: Organisation, user, action: str, detail: str) -> AuditEvent:
-    """Write one line of the organisation's audit log (every microdata view and export)."""
+def audit_record(
+    *, organisation: Organisation, user, action: str, detail: str, group=None
+) -> AuditEvent:
+    """Write one line of the organisation's audit log (every microdata view and export, and
+    every change to one of its local groups, naming the `group`)."""
     return AuditEvent.objects.create(
         organisation=organisation,
+        group=group,
         user=user if user is not None and user.is_authenticated else None,
         username=getattr(user, "username", "") or "(command line)",
         action=action,
@@ -187,6 +191,51 @@ def member_remove(*, membership: Membership, by) -> None:
         detail=f"{membership.user.get_username()} ({membership.get_role_display()})",
     )
     membership.delete()
+
+
+@transaction.atomic
+def member_two_factor_reset(*, membership: Membership, by) -> None:
+    """Delete every second factor of a member: authenticator app and backup codes. At their
+    next sign-in they set up a new app with their password alone. That is the way back for
+    someone who lost both phone and codes, and also a way in for whoever knows their
+    password until they do; so it is written to the log of every organisation they belong
+    to, and they are told by email."""
+    person = membership.user
+    if person.pk == by.pk:
+        raise ValidationError("Replace your own app or backup codes on the two-factor page.")
+    if person.is_staff or person.is_superuser:
+        raise ValidationError(
+            "This person is one of the platform's administrators: another administrator "
+            "resets their two-factor sign-in in the admin."
+        )
+    TOTPDevice.objects.filter(user=person).delete()
+    StaticDevice.objects.filter(user=person).delete()
+    organisation = membership.organisation
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            organisation_id=organisation_id,
+            user=by,
+            username=by.get_username(),
+            action=AuditEvent.Action.TWO_FACTOR_RESET,
+            detail=f"Reset {person.get_username()}'s two-factor sign-in, as an owner of "
+            f"{organisation.name}"[:300],
+        )
+        for organisation_id in Membership.objects.filter(user=person).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    if person.email:
+        message = EmailMessage(
+            subject="Your two-factor sign-in on Free Association was reset",
+            body=(
+                f"{by.get_username()}, an owner of {organisation.name}, reset your two-factor "
+                "sign-in. The next time you sign in you will set up your authenticator app "
+                "again.\n\nIf you did not ask for this, change your password now and tell the "
+                f"owners of {organisation.name}."
+            ),
+            to=[person.email],
+        )
+        transaction.on_commit(lambda: message.send(fail_silently=True))
 
 
 # Invitations -------------------------------------------------------------------------------
@@ -362,7 +411,10 @@ def second_factor_check(*, user, code: str):
 
 
 def two_factor_done(*, request, device) -> None:
-    """Mark this session as confirmed (what django_otp.login does) and log it."""
+    """Mark this session as confirmed (what django_otp.login does), give it a new key, and
+    log it. The new key means a session id seen before the second step (on a shared
+    computer, in a proxy's log) is worth nothing after it."""
     otp_login(request, device)
+    request.session.cycle_key()
     how = "a backup code" if isinstance(device, StaticDevice) else "an authenticator code"
     audit_sign_in(user=request.user, detail=f"Confirmed the sign-in with {how}")

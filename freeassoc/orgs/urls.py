@@ -20,6 +20,11 @@ urlpatterns = [
         name="member_remove",
     ),
     path(
+        "organisations/<slug:slug>/members/<int:membership_id>/reset-two-factor/",
+        views.member_two_factor_reset,
+        name="member_two_factor_reset",
+    ),
+    path(
         "organisations/<slug:slug>/invitations/<int:pk>/withdraw/",
         views.invitation_withdraw,
         name="invitation_withdraw",

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_otp import user_has_device
 
 from freeassoc.core import ratelimit
 
@@ -133,7 +134,6 @@ def mine(request):
         "orgs/mine.html",
         {
             "memberships": selectors.memberships_for_user(request.user),
-            "needs_two_factor": access.needs_two_factor(request.user),
             "has_authenticator": selectors.has_authenticator(request.user),
         },
     )
@@ -216,6 +216,24 @@ def member_remove(request, slug, membership_id):
     else:
         messages.success(
             request, f"{membership.user.get_username()} is no longer a member of {organisation}."
+        )
+    return redirect("orgs:members", slug=organisation.slug)
+
+
+@login_required
+@require_POST
+def member_two_factor_reset(request, slug, membership_id):
+    organisation = access.organisation_for_owner(request.user, slug)
+    membership = _membership(organisation, membership_id)
+    try:
+        services.member_two_factor_reset(membership=membership, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(
+            request,
+            f"{membership.user.get_username()}'s two-factor sign-in is reset: they set up a new "
+            "authenticator app the next time they sign in.",
         )
     return redirect("orgs:members", slug=organisation.slug)
 
@@ -327,7 +345,7 @@ def two_factor(request):
     user = request.user
     if access.is_verified(user):
         return redirect(_next_url(request, reverse("surveys:dashboard")))
-    if not (selectors.has_authenticator(user) or selectors.backup_codes_left(user)):
+    if not user_has_device(user):
         return redirect(
             reverse("orgs:two_factor_setup") + "?" + urlencode({"next": _next_url(request, "")})
         )
@@ -359,13 +377,14 @@ def two_factor(request):
 @login_required
 def two_factor_setup(request):
     user = request.user
-    verified = access.is_verified(user)
-    has_app = selectors.has_authenticator(user)
-    if has_app and not verified:
-        # Someone who knows only the password must not add an authenticator of their own.
+    if user_has_device(user) and not access.is_verified(user):
+        # Someone who knows only the password must not add an authenticator of their own:
+        # an account with any second factor (an app, or backup codes alone) shows it first.
+        # Only an account with none (new, or reset by an owner) sets one up straight away.
         return redirect(
             reverse("orgs:two_factor") + "?" + urlencode({"next": _next_url(request, "")})
         )
+    has_app = selectors.has_authenticator(user)
     if has_app and request.GET.get("replace") != "1" and request.method == "GET":
         return render(
             request,

@@ -1,11 +1,13 @@
-"""Pools are made by the platform's staff, here."""
+"""Pools are made by the platform's staff, here, and given a steward: a named owner of a member
+organisation, or nobody (the staff themselves). Invitations are sent by the steward on the
+pool's invitations page, which audits them; here they are read only."""
 
 from django import forms
 from django.contrib import admin
 
 from freeassoc.surveys import instrument as instruments
 
-from .models import Pool, PoolContribution
+from .models import Pool, PoolContribution, PoolInvitation
 
 
 class PoolForm(forms.ModelForm):
@@ -15,7 +17,9 @@ class PoolForm(forms.ModelForm):
 
     class Meta:
         model = Pool
-        fields = ["name", "slug", "description", "instrument", "disclosure_k", "published"]
+        fields = [
+            "name", "slug", "description", "instrument", "disclosure_k", "published", "steward",
+        ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,9 +51,23 @@ class ContributionInline(admin.TabularInline):
         return False
 
 
+class InvitationInline(admin.TabularInline):
+    """Read only: the steward invites on the pool's invitations page; owners answer."""
+
+    model = PoolInvitation
+    extra = 0
+    can_delete = False
+    fields = ["organisation", "invited_by", "invited_at", "declined_by", "declined_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Pool)
 class PoolAdmin(admin.ModelAdmin):
     form = PoolForm
     list_display = ["name", "slug", "instrument_slug", "instrument_version", "published"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [ContributionInline]
+    raw_id_fields = ["steward"]  # never a drop-down of every account
+    inlines = [InvitationInline, ContributionInline]

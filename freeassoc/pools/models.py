@@ -1,7 +1,9 @@
 """Pools: named collections of data sets that organisations contribute, survey by survey.
 
-A contribution is a consent given by an owner of the survey's organisation. Withdrawing keeps
-the row (who consented, when, who withdrew, when) so the history of consent can be shown; only
+A pool has a steward: the platform's staff, or a named owner of a member organisation. Only
+the steward invites an organisation to contribute; an owner of that organisation then accepts,
+survey by survey (a contribution: the consent), or declines. Withdrawing keeps the row (who
+consented, when, who withdrew, when) so the history of consent can be shown; only
 contributions without `withdrawn_at` count in the pool's findings.
 """
 
@@ -11,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 
 from freeassoc.findings.disclosure import DEFAULT_K
+from freeassoc.orgs.models import Membership, Organisation
 from freeassoc.surveys import instrument as instruments
 from freeassoc.surveys.models import Survey
 
@@ -32,6 +35,15 @@ class Pool(models.Model):
     )
     published = models.BooleanField(
         default=False, help_text="Show the pool's findings page to everyone."
+    )
+    steward = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pools_stewarded",
+        help_text="Who invites organisations to contribute: an owner of an approved member "
+        "organisation. Leave empty for the platform's staff.",
     )
     created_on = models.DateField(auto_now_add=True)
 
@@ -57,12 +69,58 @@ class Pool(models.Model):
             raise ValidationError(
                 {"instrument_slug": f"There is no questionnaire {self.instrument_key}."}
             )
+        if (
+            self.steward_id is not None
+            and not Membership.objects.filter(
+                user_id=self.steward_id, role=Membership.Role.OWNER, organisation__approved=True
+            ).exists()
+        ):
+            raise ValidationError(
+                {
+                    "steward": "The steward must be an owner of an approved member "
+                    "organisation. Leave it empty for the platform's staff."
+                }
+            )
 
     def accepts(self, survey: Survey) -> bool:
         return (survey.instrument_slug, survey.instrument_version) == (
             self.instrument_slug,
             self.instrument_version,
         )
+
+
+class PoolInvitation(models.Model):
+    """The steward's invitation to an organisation to contribute its data sets to a pool.
+    An owner of the organisation accepts it by contributing a survey (PoolContribution), or
+    declines it; the steward may invite again after a refusal."""
+
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="invitations")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="pool_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_at = models.DateTimeField()
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "organisation"], name="one_invitation_per_pool_and_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} to {self.pool}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.declined_at is None
 
 
 class PoolContribution(models.Model):

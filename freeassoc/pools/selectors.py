@@ -1,4 +1,5 @@
-"""What reads pools: who contributes, and the pool's published findings.
+"""What reads pools: who may see them and who is invited, who contributes, and the pool's
+published findings.
 
 A pool's findings are made exactly as one survey's (reports.survey_findings): the findings
 engine over the contributing surveys' responses, then disclosure control. The threshold is the
@@ -15,10 +16,10 @@ from django.db.models import Count, Q
 
 from freeassoc.findings import disclosure, engine
 from freeassoc.findings.reports import SYNTHETIC_NOTICE
-from freeassoc.orgs.models import Membership
+from freeassoc.orgs.models import Membership, Organisation
 from freeassoc.surveys.models import Survey
 
-from .models import Pool, PoolContribution
+from .models import Pool, PoolContribution, PoolInvitation
 
 
 def live_contributions(pool: Pool):
@@ -80,13 +81,76 @@ def pool_findings(pool: Pool, using: str = "default") -> dict[str, Any]:
     return {"pool": meta, **disclosure.publish(report, k=k)}
 
 
-def pools_for_survey(survey: Survey) -> list[tuple[Pool, PoolContribution | None]]:
-    """Every pool the survey could join, with its live contribution to each (or None)."""
-    pools = Pool.objects.filter(
-        instrument_slug=survey.instrument_slug, instrument_version=survey.instrument_version
+def is_steward(pool: Pool, user) -> bool:
+    """The pool's steward: its named owner (while an owner of an approved organisation), or,
+    when none is named, the platform's staff."""
+    if not user.is_authenticated:
+        return False
+    if pool.steward_id is None:
+        return user.is_staff
+    return (
+        pool.steward_id == user.pk
+        and Membership.objects.filter(
+            user=user, role=Membership.Role.OWNER, organisation__approved=True
+        ).exists()
     )
+
+
+def open_invitations():
+    return PoolInvitation.objects.filter(declined_at__isnull=True)
+
+
+def open_invitation(pool_id: int, organisation) -> PoolInvitation | None:
+    return (
+        open_invitations()
+        .select_related("pool")
+        .filter(pool_id=pool_id, organisation=organisation)
+        .first()
+    )
+
+
+def invitations_of(pool: Pool):
+    return PoolInvitation.objects.filter(pool=pool).select_related(
+        "organisation", "invited_by", "declined_by"
+    )
+
+
+def organisations_to_invite(pool: Pool):
+    """Approved member organisations the steward may invite: all but those already invited
+    and not refused."""
+    invited = open_invitations().filter(pool=pool).values("organisation_id")
+    return Organisation.objects.filter(approved=True).exclude(pk__in=invited).order_by("name")
+
+
+def pools_for_survey(survey: Survey, *, owner: bool) -> list[dict[str, Any]]:
+    """The pools this survey could contribute to or does: those of its questionnaire to which
+    its organisation is invited (and has not declined), or to which it contributes. Members
+    who are not owners see only published ones: an unpublished pool is the steward's and the
+    invited owners' business."""
+    organisation = survey.organisation
+    invitations = {i.pool_id: i for i in open_invitations().filter(organisation=organisation)}
     live = {c.pool_id: c for c in live_contributions_of_survey(survey)}
-    return [(pool, live.get(pool.pk)) for pool in pools]
+    others = set(
+        PoolContribution.objects.filter(
+            survey__organisation=organisation, withdrawn_at__isnull=True
+        ).values_list("pool_id", flat=True)
+    )
+    pools = Pool.objects.filter(
+        Q(pk__in=invitations) | Q(pk__in=live),
+        instrument_slug=survey.instrument_slug,
+        instrument_version=survey.instrument_version,
+    ).select_related("steward")
+    if not owner:
+        pools = pools.filter(published=True)
+    return [
+        {
+            "pool": pool,
+            "contribution": live.get(pool.pk),
+            "invitation": invitations.get(pool.pk),
+            "can_decline": pool.pk in invitations and pool.pk not in others,
+        }
+        for pool in pools
+    ]
 
 
 def live_contributions_of_survey(survey: Survey):
@@ -101,27 +165,41 @@ def published_pools():
     )
 
 
-def pools_visible_to_organisation(organisation):
-    """Published pools, and any pool the organisation contributes to (its members may look at
-    the pool's published figures before the platform publishes the page)."""
+def pools_stewarded_by(user) -> list[Pool]:
+    """Pools this person looks after (unpublished ones included), for their index page."""
+    if not user.is_authenticated:
+        return []
+    mine = Q(steward=user) | Q(steward__isnull=True) if user.is_staff else Q(steward=user)
+    return [pool for pool in Pool.objects.filter(mine) if is_steward(pool, user)]
+
+
+def _pools_of_organisations(organisations):
+    """Pools to which any of these organisations is invited (not declined) or contributes."""
+    invited = open_invitations().filter(organisation__in=organisations).values("pool_id")
     contributing = PoolContribution.objects.filter(
-        survey__organisation=organisation, withdrawn_at__isnull=True
+        survey__organisation__in=organisations, withdrawn_at__isnull=True
     ).values("pool_id")
-    return Pool.objects.filter(published=True) | Pool.objects.filter(pk__in=contributing)
+    return Pool.objects.filter(Q(pk__in=invited) | Q(pk__in=contributing))
+
+
+def pools_visible_to_organisation(organisation):
+    """Through the organisation's API key: published pools, and any pool the organisation is
+    invited to or contributes to (as its owners see on the web)."""
+    return Pool.objects.filter(
+        Q(published=True) | Q(pk__in=_pools_of_organisations([organisation]).values("pk"))
+    )
 
 
 def pool_visible_to_user(pool: Pool, user) -> bool:
+    """Published, or seen by the steward and by the owners of organisations invited to the
+    pool or contributing to it. Everyone else must not learn an unpublished pool exists."""
     if pool.published:
         return True
     if not user.is_authenticated:
         return False
-    if user.is_staff:
+    if is_steward(pool, user):
         return True
-    return (
-        live_contributions(pool)
-        .filter(
-            survey__organisation__members__user=user,
-            survey__organisation__members__role__in=Membership.SEES_RESULTS,
-        )
-        .exists()
+    owned = Membership.objects.filter(user=user, role=Membership.Role.OWNER).values(
+        "organisation_id"
     )
+    return _pools_of_organisations(owned).filter(pk=pool.pk).exists()

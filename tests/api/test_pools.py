@@ -1,5 +1,5 @@
-"""Pools through the API: the pool's published findings, to contributors (and to everyone once
-published), and nothing of one organisation's."""
+"""Pools through the API: the pool's published findings, to invited and contributing
+organisations (and to everyone once published), and nothing of one organisation's."""
 
 import json
 
@@ -8,7 +8,7 @@ import pytest
 from freeassoc.findings.synthetic import generate_answers
 from freeassoc.pools import selectors, services
 from freeassoc.pools.models import Pool
-from tests.pools.conftest import survey_with_answers
+from tests.pools.conftest import contribute, invite, survey_with_answers
 
 from .conftest import auth
 
@@ -24,7 +24,7 @@ def pool(org, other_org, owner):
     answers = generate_answers(90, 11)
     answers[0]["comments"] = "ZEBRA-SECRET-COMMENT"
     theirs = survey_with_answers(other_org, "Theirs", answers)
-    services.contribution_consent(pool=pool, survey=theirs, user=None)
+    contribute(pool, theirs)
     return pool
 
 
@@ -54,3 +54,15 @@ def test_a_published_pool_is_open_to_every_key_and_holds_no_answers(client, pool
         {"organisation": "Another Union", "data_sets": 1}
     ]
     assert "ZEBRA-SECRET-COMMENT" not in response.content.decode()
+
+
+def test_an_invited_organisation_sees_the_pool_until_it_declines(client, pool, raw_key, org):
+    invite(pool, org)
+    assert client.get("/api/pools/national/findings", headers=auth(raw_key)).status_code == 200
+    assert [p["slug"] for p in client.get("/api/pools", headers=auth(raw_key)).json()] == [
+        "national"
+    ]
+    invitation = selectors.open_invitation(pool.pk, org)
+    services.pool_invitation_decline(invitation=invitation, by=None)
+    assert client.get("/api/pools/national/findings", headers=auth(raw_key)).status_code == 404
+    assert client.get("/api/pools", headers=auth(raw_key)).json() == []

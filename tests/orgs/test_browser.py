@@ -103,9 +103,91 @@ def test_an_organisation_registers_turns_on_two_factor_and_invites_an_analyst(
     theirs.get_by_label("Password again").fill("ana's own long phrase")
     press(theirs, "Make my account and join")
     expect(theirs.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
+    # Until then every other page asks for it; and the link, spent, works for no one else.
     theirs.goto(link)
-    expect(theirs.get_by_role("heading", level=1)).to_have_text("This invitation cannot be used")
+    expect(theirs.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
+    someone_else = new_context(PHONE).new_page()
+    someone_else.goto(link)
+    expect(someone_else.get_by_role("heading", level=1)).to_have_text(
+        "This invitation cannot be used"
+    )
 
     page.goto("/accounts/password_reset/")
     axe_check(page, "orgs-password-reset", problems, screenshots)
+    assert not problems, "axe-core found serious or critical problems:\n" + "\n".join(problems)
+
+
+def test_a_steward_invites_an_owner_contributes_resets_a_member_and_reads_a_groups_history(
+    new_context, screenshots, org, other_org, owner, analyst, survey
+):
+    from django.contrib.auth import get_user_model
+
+    from freeassoc.groups import services as group_services
+    from freeassoc.groups.models import Network
+    from freeassoc.pools.models import Pool, PoolContribution
+    from tests.auth import member, phone_for, second_step_in_browser
+
+    from .conftest import PASSWORD
+
+    steward = member(other_org, "stew", "owner")
+    get_user_model().objects.filter(pk=steward.pk).update(email="stew@example.org")
+    Pool.objects.create(
+        name="National pool", slug="national", instrument_slug="surviving-work",
+        instrument_version=1, steward=steward,
+    )  # fmt: skip
+    network = Network.objects.create(
+        name="Counsellors Together UK", slug="ctuk", kind="workers_group",
+        description="Counsellors organising.", approved=True,
+    )  # fmt: skip
+    group = group_services.local_group_create(
+        organisation=org, network=network, name="Leeds counsellors", meets="online", region="",
+        town="", frequency="monthly", who_for="Counsellors.", areas=[],
+        contact_email="contact@group.example", created_by=owner,
+    )  # fmt: skip
+    problems = []
+
+    def signed_in(username):
+        page = new_context(PHONE).new_page()
+        phone_for(username)
+        page.goto("/accounts/login/")
+        page.get_by_role("textbox", name="Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        press(page, "Sign in")
+        second_step_in_browser(page, username)
+        return page
+
+    theirs = signed_in("stew")
+    theirs.goto("/pools/national/invitations/")
+    expect(theirs.get_by_role("heading", level=1)).to_have_text(
+        "Invitations to contribute to National pool"
+    )
+    axe_check(theirs, "pools-invitations", problems, screenshots)
+    no_wider_than_a_phone(theirs)
+    theirs.get_by_label("Organisation to invite").select_option(label=org.name)
+    press(theirs, "Send the invitation")
+    expect(theirs.get_by_role("status")).to_contain_text(f"{org.name} is invited")
+    expect(theirs.get_by_role("rowheader", name=org.name)).to_be_visible()
+
+    page = signed_in("owen")
+    page.goto(f"/pools/survey/{survey.pk}/")
+    expect(page.get_by_text("was invited by stew, the pool's steward")).to_be_visible()
+    axe_check(page, "pools-survey-invited", problems, screenshots)
+    no_wider_than_a_phone(page)
+    page.get_by_role("checkbox").check()
+    press(page, "Contribute to National pool")
+    expect(page.get_by_role("status")).to_contain_text("now contributes to")
+    assert PoolContribution.objects.get().survey == survey
+
+    page.goto(f"/org/organisations/{org.slug}/members/")
+    axe_check(page, "orgs-members-reset", problems, screenshots)
+    no_wider_than_a_phone(page)
+    press(page, "Reset the two-factor sign-in of ana")
+    expect(page.get_by_role("status")).to_contain_text("ana's two-factor sign-in is reset")
+
+    page.goto(group.get_absolute_url())
+    page.get_by_role("link", name="History of this listing").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("History of Leeds counsellors")
+    expect(page.get_by_role("cell", name="Listed a local group")).to_be_visible()
+    axe_check(page, "groups-history", problems, screenshots)
+    no_wider_than_a_phone(page)
     assert not problems, "axe-core found serious or critical problems:\n" + "\n".join(problems)

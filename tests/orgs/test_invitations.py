@@ -139,5 +139,7 @@ def test_signing_in_through_the_form_works_after_accepting(client, org, owner):
         "/accounts/login/", {"username": "ivy", "password": "ivy's own long phrase"}
     )
     assert response.status_code == 302
-    # A delegate sees no answers, so no second step: straight to the organiser pages.
-    assert client.get("/org/").status_code == 200
+    # Everyone, a delegate too, is asked to set up the second step before any other page.
+    response = client.get("/org/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/org/two-factor/setup/")

@@ -7,8 +7,6 @@ from django.core import mail
 from freeassoc.orgs.models import Membership, Organisation
 from tests.auth import sign_in
 
-from .conftest import PASSWORD
-
 pytestmark = pytest.mark.django_db
 
 
@@ -87,7 +85,7 @@ def test_a_name_already_taken_and_a_weak_password_are_refused(client, org):
 
 
 def test_a_signed_in_person_becomes_the_owner_without_a_new_account(client, delegate):
-    client.post("/accounts/login/", {"username": "dee", "password": PASSWORD})
+    sign_in(client, delegate)
     page = client.get("/org/register/").content.decode()
     assert 'name="password1"' not in page
     response = client.post(

@@ -1,7 +1,9 @@
 import pytest
+from django.contrib.auth import get_user_model
 
 from freeassoc.findings.synthetic import generate_answers
 from freeassoc.orgs.models import Membership
+from freeassoc.pools import selectors, services
 from freeassoc.pools.models import Pool
 from freeassoc.surveys.models import Response, Survey
 from tests.auth import member
@@ -45,3 +47,22 @@ def theirs(other_org):
     answers = generate_answers(118, 6)
     answers[0]["comments"] = "ZEBRA-SECRET-COMMENT about my manager"
     return survey_with_answers(other_org, "Another Union survey", answers, k=15)
+
+
+def invite(pool, organisation):
+    """The pool's steward (its named owner, or else a member of the platform's staff) invites
+    the organisation, as on the pool's invitations page."""
+    steward = (
+        pool.steward
+        or get_user_model().objects.get_or_create(
+            username="pool-steward", defaults={"is_staff": True}
+        )[0]
+    )
+    if selectors.open_invitation(pool.pk, organisation) is None:
+        services.pool_invitation_send(pool=pool, organisation=organisation, by=steward)
+
+
+def contribute(pool, survey, user=None):
+    """Invite the survey's organisation, then consent for the survey: the one way in."""
+    invite(pool, survey.organisation)
+    return services.contribution_consent(pool=pool, survey=survey, user=user)

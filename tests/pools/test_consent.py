@@ -1,4 +1,5 @@
-"""An owner consents, survey by survey, to contribute to a pool; and can withdraw."""
+"""An owner of an invited organisation consents, survey by survey, to contribute to a pool;
+and can withdraw."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,7 +10,14 @@ from freeassoc.pools import services
 from freeassoc.pools.models import Pool, PoolContribution
 from tests.auth import member, sign_in
 
+from .conftest import contribute, invite
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def invited(pool, org):
+    invite(pool, org)
 
 
 def consent(client, survey, pool, agree=True):
@@ -17,7 +25,7 @@ def consent(client, survey, pool, agree=True):
     return client.post(reverse("pools:consent", args=[survey.pk, pool.pk]), data)
 
 
-def test_owner_sees_the_consent_wording(client, owner, survey, pool):
+def test_owner_sees_the_consent_wording(client, owner, survey, pool, invited):
     sign_in(client, owner)
     page = client.get(reverse("pools:survey", args=[survey.pk])).content.decode()
     assert "National Surviving Work pool" in page
@@ -26,7 +34,7 @@ def test_owner_sees_the_consent_wording(client, owner, survey, pool):
     assert "Contribute to National Surviving Work pool" in page
 
 
-def test_owner_consents_and_it_is_audited(client, owner, survey, pool):
+def test_owner_consents_and_it_is_audited(client, owner, survey, pool, invited):
     sign_in(client, owner)
     response = consent(client, survey, pool)
     assert response.status_code == 302
@@ -42,7 +50,7 @@ def test_owner_consents_and_it_is_audited(client, owner, survey, pool):
     assert "Withdraw from National Surviving Work pool" in page
 
 
-def test_consent_needs_the_box_ticked(client, owner, survey, pool):
+def test_consent_needs_the_box_ticked(client, owner, survey, pool, invited):
     sign_in(client, owner)
     response = consent(client, survey, pool, agree=False)
     assert response.status_code == 400
@@ -50,7 +58,7 @@ def test_consent_needs_the_box_ticked(client, owner, survey, pool):
     assert not PoolContribution.objects.exists()
 
 
-def test_consenting_twice_makes_one_contribution(client, owner, survey, pool):
+def test_consenting_twice_makes_one_contribution(client, owner, survey, pool, invited):
     sign_in(client, owner)
     consent(client, survey, pool)
     response = consent(client, survey, pool)
@@ -58,7 +66,8 @@ def test_consenting_twice_makes_one_contribution(client, owner, survey, pool):
     assert "already contributes" in client.get(response.url).content.decode()
 
 
-def test_only_an_owner_may_consent(client, org, organiser, survey, pool):
+def test_only_an_owner_may_consent(client, org, organiser, survey, pool, invited):
+    Pool.objects.filter(pk=pool.pk).update(published=True)
     sign_in(client, organiser)
     assert consent(client, survey, pool).status_code == 403
     page = client.get(reverse("pools:survey", args=[survey.pk])).content.decode()
@@ -66,14 +75,16 @@ def test_only_an_owner_may_consent(client, org, organiser, survey, pool):
     assert not PoolContribution.objects.exists()
 
 
-def test_another_organisation_cannot_consent_for_our_survey(client, outsider, survey, pool):
+def test_another_organisation_cannot_consent_for_our_survey(
+    client, outsider, survey, pool, invited
+):
     sign_in(client, outsider)
     assert consent(client, survey, pool).status_code == 404
     assert client.get(reverse("pools:survey", args=[survey.pk])).status_code == 404
     assert not PoolContribution.objects.exists()
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client, survey, pool):
+def test_anonymous_visitors_are_sent_to_sign_in(client, survey, pool, invited):
     assert consent(client, survey, pool).status_code == 302
     assert not PoolContribution.objects.exists()
 
@@ -87,10 +98,11 @@ def test_only_surveys_of_the_pools_instrument_can_join(owner, survey):
     assert not PoolContribution.objects.exists()
 
 
-def test_pool_of_another_instrument_is_not_offered_and_is_refused(client, owner, survey):
+def test_pool_of_another_instrument_is_not_offered_and_is_refused(client, owner, survey, org):
     other = Pool.objects.create(
         name="Version two pool", slug="v2", instrument_slug="surviving-work", instrument_version=2
     )
+    invite(other, org)
     sign_in(client, owner)
     assert (
         "Version two pool"
@@ -101,7 +113,7 @@ def test_pool_of_another_instrument_is_not_offered_and_is_refused(client, owner,
     assert not PoolContribution.objects.exists()
 
 
-def test_owner_withdraws_and_it_is_audited_and_can_rejoin(client, owner, survey, pool):
+def test_owner_withdraws_and_it_is_audited_and_can_rejoin(client, owner, survey, pool, invited):
     sign_in(client, owner)
     consent(client, survey, pool)
     response = client.post(reverse("pools:withdraw", args=[survey.pk, pool.pk]))
@@ -120,7 +132,7 @@ def test_owner_withdraws_and_it_is_audited_and_can_rejoin(client, owner, survey,
 
 
 def test_a_non_owner_cannot_withdraw(client, org, owner, survey, pool):
-    services.contribution_consent(pool=pool, survey=survey, user=owner)
+    contribute(pool, survey, owner)
     analyst = member(org, "anna", Membership.Role.ANALYST)
     sign_in(client, analyst)
     assert client.post(reverse("pools:withdraw", args=[survey.pk, pool.pk])).status_code == 403

@@ -14,13 +14,15 @@ from freeassoc.orgs.models import Membership, Organisation
 from freeassoc.pools import selectors, services
 from tests.auth import member, sign_in
 
+from .conftest import contribute
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def pooled(pool, ours, theirs, org, other_org):
-    services.contribution_consent(pool=pool, survey=ours, user=member(org, "o1", "owner"))
-    services.contribution_consent(pool=pool, survey=theirs, user=member(other_org, "o2", "owner"))
+    contribute(pool, ours, member(org, "o1", "owner"))
+    contribute(pool, theirs, member(other_org, "o2", "owner"))
     return pool
 
 
@@ -78,13 +80,16 @@ def test_unpublished_pool_is_hidden_from_the_public_and_outsiders(client, pooled
     assert client.get(url).status_code == 404
 
 
-def test_contributors_members_and_staff_preview_an_unpublished_pool(client, pooled, org):
+def test_the_steward_and_contributors_owners_preview_an_unpublished_pool(client, pooled, org):
     url = reverse("pools:detail", args=[pooled.slug])
-    sign_in(client, member(org, "analyst2", Membership.Role.ANALYST))
+    sign_in(client, get_user_model().objects.get(username="o1"))
     assert "Not published yet" in client.get(url).content.decode()
     staff = get_user_model().objects.create_user("staff", password="x", is_staff=True)
-    sign_in(client, staff)
+    sign_in(client, staff)  # no steward is named: the platform's staff are the steward
     assert client.get(url).status_code == 200
+    # Other members of a contributing organisation do not see it before it is published.
+    sign_in(client, member(org, "analyst2", Membership.Role.ANALYST))
+    assert client.get(url).status_code == 404
 
 
 NUMBER = r"\d+(?:\.\d+)?"

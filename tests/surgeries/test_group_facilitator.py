@@ -305,7 +305,7 @@ def test_removing_the_listing_hands_the_surgery_to_the_organisations_organisers(
     client, convenor, organiser, group
 ):
     surgery = _make(group=group)
-    group_services.local_group_remove(group=group)
+    group_services.local_group_remove(group=group, by=None)
     surgery.refresh_from_db()
     assert surgery.group is None
     sign_in(client, convenor)

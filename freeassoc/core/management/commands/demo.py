@@ -40,7 +40,7 @@ class Command(BaseCommand):
             f"  The demo Survival Surgery (signed in):  {base}/surgeries/{self.surgery.pk}/\n"
             f"  Organisers sign in at {base}/accounts/login/\n"
             f"      username: {DEMO_USER}\n      password: {password}\n"
-            f"      second step (an owner sees answers, so two-factor sign-in is required):\n"
+            f"      second step (every account signs in with one):\n"
             f"      enter one of these backup codes, each works once: {', '.join(codes)}\n"
         )
         if not no_serve:
@@ -48,9 +48,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def second_factor(self) -> list[str]:
-        """The demo owner must confirm sign-in like any owner. Their authenticator's key is
-        never shown, so they get fresh single-use backup codes each run instead (or can set
-        up their own app from "Your organisations")."""
+        """The demo owner (the demo's only account) must confirm sign-in like anyone. Their
+        authenticator's key is never shown, so they get fresh single-use backup codes each run
+        instead (or can set up their own app from "Your organisations")."""
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from freeassoc.orgs.services import backup_codes_replace
