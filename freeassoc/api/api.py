@@ -33,8 +33,6 @@ from . import schemas, services
 from .answers import AnswersInvalid
 from .models import ApiKey
 
-DEFAULT_RATE = "600/m"
-DEFAULT_MAX_IMPORT_BYTES = 200 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 200
 _PERIODS = {"s": 1, "m": 60, "h": 3600}
 
@@ -52,7 +50,7 @@ class KeyAuth(HttpBearer):
 def _over_rate(key: ApiKey) -> bool:
     if not settings.FREEASSOC_RATELIMIT:
         return False
-    count, period = getattr(settings, "FREEASSOC_RATELIMIT_API", DEFAULT_RATE).split("/")
+    count, period = settings.FREEASSOC_RATELIMIT_API.split("/")
     seconds = _PERIODS[period]
     name = f"rl:api:{key.pk}:{int(time.time() // seconds)}"
     if cache.add(name, 1, seconds + 5):
@@ -257,7 +255,7 @@ def import_batch(
     lists every problem by row; with dry_run=false the file is imported whole or not at all,
     as one batch that the organisation can withdraw later."""
     survey = _survey(request, survey_id)
-    limit = getattr(settings, "FREEASSOC_API_MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES)
+    limit = settings.FREEASSOC_API_MAX_IMPORT_BYTES
     if file.size > limit:
         raise HttpError(413, f"The file is too big: at most {limit // (1024 * 1024)} MB.")
     filename = Path(file.name or "upload").name

@@ -36,7 +36,7 @@ class JoinError(Exception):
 
 
 def join_request_days() -> int:
-    return getattr(settings, "FREEASSOC_JOIN_REQUEST_DAYS", 14)
+    return settings.FREEASSOC_JOIN_REQUEST_DAYS
 
 
 def _unique_slug(model, name: str, *, exclude_pk=None) -> str:

@@ -322,15 +322,9 @@ def _insert(survey: Survey, batch: ImportBatch, answers: pl.Series, progress: Pr
 
 
 def progress_dir() -> Path:
-    path = Path(getattr(settings, "FREEASSOC_IMPORT_DIR", "") or _default_dir())
+    path = Path(settings.FREEASSOC_IMPORT_DIR)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
-
-
-def _default_dir() -> Path:
-    import tempfile
-
-    return Path(tempfile.gettempdir()) / "freeassoc-imports"
 
 
 def progress_file(batch_id: int) -> Path:
