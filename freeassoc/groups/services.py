@@ -9,7 +9,6 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -197,12 +196,6 @@ def join_requests_purge_expired() -> int:
     return deleted
 
 
-def purge_daily() -> None:
-    """Cheap enough to call on every join and reply: runs the purge once a day at most."""
-    if cache.add(f"join-requests-purged:{timezone.localdate()}", True, 86400):
-        join_requests_purge_expired()
-
-
 def _send(
     *, subject: str, template: str, context: dict, to: str, reply_to: str = "", quiet=False
 ) -> None:
@@ -224,7 +217,6 @@ def join_request_send(
     contact is not told the worker's address and cannot reply to this email: the only way back
     is the link. If the mail cannot be sent, nothing is kept and the worker is told.
     """
-    purge_daily()
     if not (group.approved and group.network.approved):
         raise JoinError("This group is not taking requests through Free Association.")
     if group.join_requests.count() >= MAX_WAITING_PER_GROUP:
@@ -278,7 +270,6 @@ def join_request_for_token(token: str) -> JoinRequest | None:
 def join_reply_send(*, token: str, reply: str) -> LocalGroup:
     """Pass the contact's reply to the worker, give each the other's address, and forget the
     request. The row is locked while the mail goes, so a double click sends one reply."""
-    purge_daily()
     with transaction.atomic():
         request = (
             JoinRequest.objects.select_for_update()

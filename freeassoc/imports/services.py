@@ -45,8 +45,9 @@ Progress = Callable[[int, int], None]
 # Rows per INSERT batch or COPY write: large enough that per-statement cost vanishes, small
 # enough that the text of one chunk stays a few tens of megabytes.
 CHUNK_ROWS = 50_000
-# An import of a million rows takes about a minute; one still "running" after this long was
-# cut off (the web process restarted) and, its transaction never committed, wrote nothing.
+# An import of a million rows takes about a minute; one run by the command line or the API
+# still "running" after this long was cut off and, its transaction never committed, wrote
+# nothing.
 ABANDONED_AFTER = datetime.timedelta(hours=2)
 
 
@@ -175,7 +176,7 @@ def import_execute(
                 detail=f"Imported {result.rows} responses from {batch.filename} into survey "
                 f"{survey.pk} (import {batch.pk})",
             )
-    except Exception as exc:
+    except BaseException as exc:  # an interrupt too: never leave the batch "importing"
         _finish(batch, ImportBatch.Status.FAILED, error=_sentence(exc))
         raise
     _finish(batch, ImportBatch.Status.COMPLETE, rows_done=result.rows)
@@ -226,18 +227,30 @@ def withdraw(batch: ImportBatch, *, user) -> int:
     return deleted
 
 
-def _sentence(exc: Exception) -> str:
+def import_gone(batch: ImportBatch) -> None:
+    """The queued batch's upload is no longer there (deleted, or on another machine)."""
+    _finish(
+        batch,
+        ImportBatch.Status.FAILED,
+        error="The uploaded file was no longer there when the import was due to start, so "
+        "nothing was imported. Upload it again.",
+    )
+
+
+def _sentence(exc: BaseException) -> str:
     if isinstance(exc, ImportRefused | MappingError | ReadError):
         return str(exc)[:500]
     return "The import stopped with an error; nothing was imported."
 
 
 def abandoned_fail(*, survey: Survey) -> int:
-    """Mark the survey's imports that were cut off as failed, so that none shows "Importing"
-    for ever. Returns how many."""
+    """Mark the survey's imports run outside the queue (the command line, the API) that were
+    cut off as failed, so that none shows "Importing" for ever. Returns how many. (Queued
+    imports are watched by the worker's liveness instead: core/jobs.py.)"""
     now = timezone.now()
     stale = ImportBatch.objects.filter(
         survey=survey,
+        job_id="",
         status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING],
         created_at__lt=now - ABANDONED_AFTER,
     )
