@@ -17,7 +17,6 @@ views and the `export` command) call it.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import json
@@ -35,6 +34,8 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from freeassoc.core import spreadsheets
+from freeassoc.core.spreadsheets import neutralise, neutralised
 from freeassoc.orgs.models import AuditEvent
 from freeassoc.orgs.services import audit_record
 from freeassoc.surveys.instrument import PREFER_NOT, PREFER_NOT_LABEL, Instrument
@@ -51,7 +52,6 @@ XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet, the header included
 # (bench/export_bench.py): a million rows is about ten minutes. So workbooks, like .sav and
 # .dta files, are made by the background worker (tasks.py), never in a web request.
 XLSX_MAX_CHARS = 32_767  # Excel's characters (UTF-16 units) per cell
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
@@ -104,20 +104,6 @@ def export_audit(*, survey: Survey, user, fmt: str, rows: int) -> AuditEvent:
         user=user,
         action=AuditEvent.Action.EXPORT,
         detail=f"{fmt} export of survey {survey.pk} ({rows:,} rows)",
-    )
-
-
-def neutralise(value: str) -> str:
-    """A cell a spreadsheet would run as a formula, made plain text with a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-
-
-def _neutralised(expr: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(expr.str.contains(r"^[=+\-@\t\r]"))
-        .then(pl.lit("'") + expr)
-        .otherwise(expr)
-        .cast(pl.String)
     )
 
 
@@ -255,7 +241,7 @@ def _expression(flavour: str, column: Column) -> pl.Expr:
         return pl.col(DAY)
     if q is None:  # the response's source
         if text:
-            return _neutralised(pl.col(SOURCE))
+            return neutralised(pl.col(SOURCE))
         codes = {code: i for i, (code, _) in enumerate(column.values, start=1)}
         return pl.col(SOURCE).replace_strict(codes, return_dtype=pl.Int8)
     value = pl.col(q.id)
@@ -279,7 +265,7 @@ def _expression(flavour: str, column: Column) -> pl.Expr:
             return pl.when(declined).then(pl.lit(PREFER_NOT)).otherwise(whole.cast(pl.String))
         return pl.when(declined).then(pl.lit(column.spss_missing)).otherwise(whole).cast(pl.Int32)
     answered = pl.when(value != "").then(value)  # free text: an empty answer is no answer
-    return _neutralised(answered) if text else answered
+    return neutralised(answered) if text else answered
 
 
 def _frame(flavour: str, columns: list[Column], raw: pl.DataFrame) -> pl.DataFrame:
@@ -336,10 +322,10 @@ def csv_chunks(survey: Survey, *, bom: bool = False) -> Iterator[str]:
 
 def codebook_csv(survey: Survey) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=codebook.CODEBOOK_FIELDS)
+    writer = spreadsheets.DictWriter(buffer, fieldnames=codebook.CODEBOOK_FIELDS)
     writer.writeheader()
     for row in codebook.codebook_rows(survey):
-        writer.writerow({key: neutralise(value) for key, value in row.items()})
+        writer.writerow(row)
     return buffer.getvalue()
 
 

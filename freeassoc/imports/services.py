@@ -17,7 +17,6 @@ that can be shown as it is.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from freeassoc.core import spreadsheets
 from freeassoc.findings import cache as findings_cache
 from freeassoc.orgs.models import AuditEvent
 from freeassoc.orgs.services import audit_record
@@ -107,7 +107,7 @@ class DryRunReport:
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = spreadsheets.Writer(buffer)
         writer.writerow([self.row_word, "column", "value", "kind", "problem"])
         for p in self.problems.iter_rows():
             writer.writerow(["" if v is None else v for v in p])
