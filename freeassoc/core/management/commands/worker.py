@@ -1,13 +1,17 @@
 """`freeassoc worker`: run queued jobs and the schedule of periodic ones, until stopped."""
 
+import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker
 
 from freeassoc.core import jobs
 
 RECOVER_EVERY = 10.0  # seconds between looks for jobs of dead workers
+SCHEDULE_EVERY = 5.0  # seconds between looks at the schedule
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -34,15 +38,23 @@ class Command(BaseCommand):
             excluded_queue_names=[],
         )  # fmt: skip
         worker.configure_signals()
+        # Its worker says "starting" and "no more tasks" each time round this loop.
+        logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         self.stdout.write(f"Worker {lock.worker_id} started; {len(SCHEDULE)} periodic jobs.")
-        recovered_at = 0.0
+        recovered_at = scheduled_at = 0.0
         try:
             while worker.running:
                 lock.keep()
-                if time.monotonic() - recovered_at >= RECOVER_EVERY:
-                    jobs.recover()
-                    recovered_at = time.monotonic()
-                jobs.schedule_tick(SCHEDULE)
+                try:
+                    if time.monotonic() - recovered_at >= RECOVER_EVERY:
+                        jobs.recover()
+                        recovered_at = time.monotonic()
+                    if time.monotonic() - scheduled_at >= SCHEDULE_EVERY:
+                        jobs.schedule_tick(SCHEDULE)
+                        scheduled_at = time.monotonic()
+                except OperationalError as exc:
+                    # SQLite: another worker's import holds the write lock; try again later.
+                    log.warning("worker bookkeeping postponed: %s", exc)
                 worker.run()
                 if worker.running:
                     time.sleep(interval)
