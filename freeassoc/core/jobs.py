@@ -146,10 +146,10 @@ class WorkerLock:
             os.close(self._fd)
 
 
-def _held_postgresql(workers: list[WorkerProcess]) -> set[int]:
+def _held_postgresql() -> set[int]:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(
-            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = %s "
             "AND objsubid = 2 AND granted "
             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [LOCK_CLASS],
@@ -180,7 +180,7 @@ def dead_workers() -> list[WorkerProcess]:
     if not workers:
         return []
     if _is_postgresql():
-        held = _held_postgresql(workers)
+        held = _held_postgresql()
         return [w for w in workers if w.lock_key not in held]
     return [w for w in workers if not _alive_sqlite(w)]
 
