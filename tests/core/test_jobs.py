@@ -4,6 +4,7 @@ runs the real `freeassoc worker` process."""
 
 import datetime
 import os
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -35,9 +36,13 @@ def queue(settings, tmp_path):
 
 
 def die(lock: jobs.WorkerLock) -> None:
-    """What the kernel and PostgreSQL do when a worker is killed: its lock goes with it."""
+    """What the kernel and PostgreSQL do when a worker is killed: its lock goes with it.
+    (PostgreSQL's server process ends a moment after its client's connection closes.)"""
     if lock._connection is not None:
         lock._connection.close()
+        deadline = time.monotonic() + 10
+        while lock.key in jobs._held_postgresql() and time.monotonic() < deadline:
+            time.sleep(0.01)
     if lock._fd is not None:
         os.close(lock._fd)
 
