@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -22,19 +23,38 @@ def envint(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def envfloat(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DATA_DIR = Path(os.environ.get("FREEASSOC_DATA_DIR", Path.cwd() / "data")).resolve()
 DEBUG = envbool("FREEASSOC_DEBUG")
+# The demo (`freeassoc demo` sets this) and development (FREEASSOC_DEBUG) run with no
+# configuration at all. Anything else is production: it needs a key and a data folder of its
+# own, given explicitly, so that no host quietly makes up a key of its own or writes data into
+# whichever folder it was started from.
+DEMO = envbool("FREEASSOC_DEMO")
+PRODUCTION = not (DEBUG or DEMO)
+
+_missing = [name for name in ("SECRET_KEY", "FREEASSOC_DATA_DIR") if not os.environ.get(name)]
+if PRODUCTION and _missing:
+    raise ImproperlyConfigured(
+        f"{' and '.join(_missing)} must be set: Free Association runs in production mode "
+        "unless FREEASSOC_DEMO=1 (the demo) or FREEASSOC_DEBUG=1 (development). "
+        "See docs/operating.md for every setting."
+    )
+
+DATA_DIR = Path(os.environ.get("FREEASSOC_DATA_DIR") or Path.cwd() / "data").resolve()
 
 
 def _secret_key() -> str:
     if key := os.environ.get("SECRET_KEY"):
         return key
-    # No key given: keep a random one in the data folder, so sessions survive a restart of
-    # the embedded demo without anyone committing a key to the repository.
+    # The demo or development without a key: keep a random one in the data folder, so
+    # sessions survive a restart without anyone committing a key to the repository.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     path = DATA_DIR / "secret_key"
     if not path.exists():
@@ -58,6 +78,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "freeassoc.core",
     "freeassoc.orgs",
     "freeassoc.surveys",
@@ -206,6 +228,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# The header only says the site consents to browsers' preload lists; submitting it to one is
+# the operator's choice. Off (FREEASSOC_HSTS_PRELOAD=0) for a domain with plain-HTTP subdomains.
+SECURE_HSTS_PRELOAD = HTTPS and envbool("FREEASSOC_HSTS_PRELOAD", True)
 SECURE_SSL_REDIRECT = HTTPS and envbool("FREEASSOC_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
@@ -255,6 +280,44 @@ FREEASSOC_RATELIMIT_JOIN = os.environ.get("FREEASSOC_RATELIMIT_JOIN", "5/h")
 FREEASSOC_RATELIMIT_LISTING = os.environ.get("FREEASSOC_RATELIMIT_LISTING", "5/h")
 FREEASSOC_RATELIMIT_SURGERY_JOIN = os.environ.get("FREEASSOC_RATELIMIT_SURGERY_JOIN", "30/h")
 FREEASSOC_JOIN_REQUEST_DAYS = envint("FREEASSOC_JOIN_REQUEST_DAYS", 14)
+
+# The API: requests per key, and the largest file an import through it may send.
+FREEASSOC_RATELIMIT_API = os.environ.get("FREEASSOC_RATELIMIT_API", "600/m")
+FREEASSOC_API_MAX_IMPORT_BYTES = int(envfloat("FREEASSOC_API_IMPORT_MAX_MB", 200) * 1024 * 1024)
+
+# Findings: decoded answers cached per survey (see findings/cache.py).
+FINDINGS_CACHE = envbool("FREEASSOC_FINDINGS_CACHE", True)
+FINDINGS_CACHE_DIR = Path(
+    os.environ.get("FREEASSOC_FINDINGS_CACHE_DIR") or DATA_DIR / "findings-cache"
+)
+
+# Imports. Uploads wait here for the organiser's confirmation and for the worker: the web
+# server and `freeassoc worker` must both see this folder (the same machine, or shared storage).
+FREEASSOC_IMPORT_DIR = Path(os.environ.get("FREEASSOC_IMPORT_DIR") or DATA_DIR / "imports")
+FREEASSOC_IMPORT_MAX_MB = envfloat("FREEASSOC_IMPORT_MAX_MB", 200)  # an upload on the web
+# Checked before a file is parsed, on the web, through the API and on the command line.
+FREEASSOC_IMPORT_MAX_ROWS = envint("FREEASSOC_IMPORT_MAX_ROWS", 2_000_000)
+FREEASSOC_IMPORT_MAX_COLUMNS = envint("FREEASSOC_IMPORT_MAX_COLUMNS", 2_000)
+# An .xlsx is a zip: the most its parts may hold once inflated, and how many times their
+# compressed size (a "zip bomb" of 1 MB can inflate to gigabytes).
+FREEASSOC_IMPORT_XLSX_MAX_MB = envfloat("FREEASSOC_IMPORT_XLSX_MAX_MB", 1024)
+FREEASSOC_IMPORT_XLSX_MAX_RATIO = envint("FREEASSOC_IMPORT_XLSX_MAX_RATIO", 100)
+
+# Microdata exports made by the worker wait here for their one download, at most this long.
+FREEASSOC_EXPORT_DIR = Path(os.environ.get("FREEASSOC_EXPORT_DIR") or DATA_DIR / "exports")
+FREEASSOC_EXPORT_KEEP_MINUTES = envint("FREEASSOC_EXPORT_KEEP_MINUTES", 60)
+
+# Background jobs: Django's tasks API (the django-tasks backport) on the database, run by
+# `freeassoc worker`. See docs/operating.md.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# How long a finished job's record is kept (its arguments are ids, never answers).
+FREEASSOC_JOB_RESULTS_DAYS = envint("FREEASSOC_JOB_RESULTS_DAYS", 7)
+
 # The console backend prints mail, addresses included: only for development and the demo.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -131,8 +131,12 @@ def world(org, survey, open_link, tmp_path, settings):
         town="", frequency="monthly", who_for="Counsellors.", areas=[],
         contact_email="contact@group.example", created_by=owner,
     )  # fmt: skip
+    from freeassoc.findings.tasks import export_queue
+
+    export = export_queue(survey=survey, user=owner, fmt="dta")
     return {
         "group": group.slug,
+        "export": export.pk,
         "pk": survey.pk, "survey_id": survey.pk, "collector_id": invites.pk,
         "batch_id": batch.pk, "token": token, "pool_id": pool.pk, "slug": org.slug,
         "membership_id": membership.pk, "invitation": invitation.pk, "key": key.pk,
@@ -151,6 +155,11 @@ PRIVATE = [
     *[
         ("findings:export", "get", lambda w, f=fmt: {"pk": w["pk"], "fmt": f})
         for fmt in ("csv", "xlsx", "sav", "dta")
+    ],
+    ("findings:export", "post", lambda w: {"pk": w["pk"], "fmt": "xlsx"}),
+    *[
+        (name, method, lambda w: {"pk": w["pk"], "export_id": w["export"]})
+        for name, method in [("findings:export_file", "get"), ("findings:export_download", "post")]
     ],
     ("findings:codebook", "get", lambda w: {"pk": w["pk"]}),
     ("findings:survey", "get", lambda w: {"pk": w["pk"]}),

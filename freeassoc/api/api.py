@@ -32,8 +32,6 @@ from . import schemas, services
 from .answers import AnswersInvalid
 from .models import ApiKey
 
-DEFAULT_RATE = "600/m"
-DEFAULT_MAX_IMPORT_BYTES = 200 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 200
 
 
@@ -48,8 +46,7 @@ class KeyAuth(HttpBearer):
 
 
 def _over_rate(request, key: ApiKey) -> bool:
-    rate = getattr(settings, "FREEASSOC_RATELIMIT_API", DEFAULT_RATE)
-    return ratelimit.hit(request, "api", rate, who=f"api-key-{key.pk}")
+    return ratelimit.hit(request, "api", settings.FREEASSOC_RATELIMIT_API, who=f"api-key-{key.pk}")
 
 
 api = NinjaAPI(
@@ -246,7 +243,7 @@ def import_batch(
     lists every problem by row; with dry_run=false the file is imported whole or not at all,
     as one batch that the organisation can withdraw later."""
     survey = _survey(request, survey_id)
-    limit = getattr(settings, "FREEASSOC_API_MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES)
+    limit = settings.FREEASSOC_API_MAX_IMPORT_BYTES
     if file.size > limit:
         raise HttpError(413, f"The file is too big: at most {limit // (1024 * 1024)} MB.")
     filename = Path(file.name or "upload").name

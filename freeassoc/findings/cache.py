@@ -48,12 +48,11 @@ META_KEY = "freeassoc_findings_cache"
 
 
 def cache_dir() -> Path:
-    configured = getattr(settings, "FINDINGS_CACHE_DIR", None)
-    return Path(configured) if configured else Path(settings.DATA_DIR) / "findings-cache"
+    return Path(settings.FINDINGS_CACHE_DIR)
 
 
 def enabled() -> bool:
-    return getattr(settings, "FINDINGS_CACHE", True)
+    return settings.FINDINGS_CACHE
 
 
 def path_for(survey) -> Path:

@@ -17,7 +17,6 @@ views and the `export` command) call it.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import json
@@ -25,7 +24,7 @@ import os
 import re
 import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -35,6 +34,8 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from freeassoc.core import spreadsheets
+from freeassoc.core.spreadsheets import neutralise, neutralised
 from freeassoc.orgs.models import AuditEvent
 from freeassoc.orgs.services import audit_record
 from freeassoc.surveys.instrument import PREFER_NOT, PREFER_NOT_LABEL, Instrument
@@ -46,14 +47,11 @@ from .frame import DAY, META_SCHEMA, PK, SOURCE, decode_lines, response_blocks
 
 CHUNK_ROWS = 10_000  # responses decoded together; bounds the text held at once
 XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet, the header included
-# The web makes workbooks up to this size. xlsxwriter costs about 9 microseconds of CPU a cell
-# (constant-memory mode, one typed call a cell; write_row is no faster), about 0.6 ms a
-# Surviving Work response (bench/export_bench.py): 50,000 rows is half a minute of a web
-# worker, a million about ten minutes. Larger surveys: CSV, .sav or .dta from the web, or
-# `freeassoc export --format xlsx`, which has no limit.
-XLSX_WEB_MAX_ROWS = 50_000
+# xlsxwriter costs about 9 microseconds of CPU a cell (constant-memory mode, one typed call a
+# cell; write_row is no faster), about 0.6 ms a Surviving Work response
+# (bench/export_bench.py): a million rows is about ten minutes. So workbooks, like .sav and
+# .dta files, are made by the background worker (tasks.py), never in a web request.
 XLSX_MAX_CHARS = 32_767  # Excel's characters (UTF-16 units) per cell
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 
@@ -106,20 +104,6 @@ def export_audit(*, survey: Survey, user, fmt: str, rows: int) -> AuditEvent:
         user=user,
         action=AuditEvent.Action.EXPORT,
         detail=f"{fmt} export of survey {survey.pk} ({rows:,} rows)",
-    )
-
-
-def neutralise(value: str) -> str:
-    """A cell a spreadsheet would run as a formula, made plain text with a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-
-
-def _neutralised(expr: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(expr.str.contains(r"^[=+\-@\t\r]"))
-        .then(pl.lit("'") + expr)
-        .otherwise(expr)
-        .cast(pl.String)
     )
 
 
@@ -257,7 +241,7 @@ def _expression(flavour: str, column: Column) -> pl.Expr:
         return pl.col(DAY)
     if q is None:  # the response's source
         if text:
-            return _neutralised(pl.col(SOURCE))
+            return neutralised(pl.col(SOURCE))
         codes = {code: i for i, (code, _) in enumerate(column.values, start=1)}
         return pl.col(SOURCE).replace_strict(codes, return_dtype=pl.Int8)
     value = pl.col(q.id)
@@ -281,7 +265,7 @@ def _expression(flavour: str, column: Column) -> pl.Expr:
             return pl.when(declined).then(pl.lit(PREFER_NOT)).otherwise(whole.cast(pl.String))
         return pl.when(declined).then(pl.lit(column.spss_missing)).otherwise(whole).cast(pl.Int32)
     answered = pl.when(value != "").then(value)  # free text: an empty answer is no answer
-    return _neutralised(answered) if text else answered
+    return neutralised(answered) if text else answered
 
 
 def _frame(flavour: str, columns: list[Column], raw: pl.DataFrame) -> pl.DataFrame:
@@ -338,10 +322,10 @@ def csv_chunks(survey: Survey, *, bom: bool = False) -> Iterator[str]:
 
 def codebook_csv(survey: Survey) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=codebook.CODEBOOK_FIELDS)
+    writer = spreadsheets.DictWriter(buffer, fieldnames=codebook.CODEBOOK_FIELDS)
     writer.writeheader()
     for row in codebook.codebook_rows(survey):
-        writer.writerow({key: neutralise(value) for key, value in row.items()})
+        writer.writerow(row)
     return buffer.getvalue()
 
 
@@ -352,7 +336,10 @@ def codebook_json(survey: Survey) -> str:
 # XLSX: xlsxwriter, constant memory ----------------------------------------------------------
 
 
-def write_xlsx(survey: Survey, path: str | os.PathLike) -> int:
+Progress = Callable[[int], None]  # called with the rows written so far, after each chunk
+
+
+def write_xlsx(survey: Survey, path: str | os.PathLike, progress: Progress | None = None) -> int:
     """The responses sheet (continued on 'Responses 2' ... past Excel's row limit, never cut)
     and the codebook sheet, written with xlsxwriter in constant-memory mode: each row goes to a
     temporary file as soon as it is complete. Returns the number of responses written."""
@@ -438,6 +425,8 @@ def write_xlsx(survey: Survey, path: str | os.PathLike) -> int:
                     if value is not None:
                         put(row, c, value)
             total += frame.height
+            if progress:
+                progress(total)
         _codebook_sheet(workbook, survey, bold)
     finally:
         workbook.close()
@@ -461,12 +450,17 @@ def _codebook_sheet(workbook, survey: Survey, bold) -> None:
 # SPSS and Stata: pyreadstat -----------------------------------------------------------------
 
 
-def _whole_table(survey: Survey, flavour: str) -> pl.DataFrame:
+def _whole_table(survey: Survey, flavour: str, progress: Progress | None = None) -> pl.DataFrame:
     """pyreadstat writes a whole data frame at once, so the chunks are joined here. The numeric
     layout is compact (one or two bytes a cell for codes and indicators): measured with
     bench/export_bench.py, a million Surviving Work responses peak at about 470 MB resident
     for .sav or .dta, against about 200 MB for a small export. Free text adds its length."""
-    chunks = list(frames(survey, flavour=flavour))
+    chunks, done = [], 0
+    for frame in frames(survey, flavour=flavour):
+        chunks.append(frame)
+        done += frame.height
+        if progress:
+            progress(done)
     return pl.concat(chunks, rechunk=True) if len(chunks) > 1 else chunks[0]
 
 
@@ -495,14 +489,14 @@ def _file_label(survey: Survey) -> str:
     return ("SYNTHETIC: " if survey.is_synthetic else "") + survey.title
 
 
-def write_sav(survey: Survey, path: str | os.PathLike) -> int:
+def write_sav(survey: Survey, path: str | os.PathLike, progress: Progress | None = None) -> int:
     """SPSS .sav (bytecode-compressed, as SPSS writes by default) with variable labels, value
     labels, "Prefer not to say" as a user-missing value, measurement levels and the data-set
     notes. Returns the number of responses written."""
     import pyreadstat
 
     columns = codebook.columns(survey.instrument)
-    table = _whole_table(survey, "spss")
+    table = _whole_table(survey, "spss", progress)
     labels = _numeric_labels(columns, codebook.SPSS_VALUE_LABEL_BYTES)
     missing = {}
     for column in columns:
@@ -540,14 +534,14 @@ def write_sav(survey: Survey, path: str | os.PathLike) -> int:
     return table.height
 
 
-def write_dta(survey: Survey, path: str | os.PathLike) -> int:
+def write_dta(survey: Survey, path: str | os.PathLike, progress: Progress | None = None) -> int:
     """Stata .dta (format 118, Stata 14 or later) with variable labels (80 characters at most),
     value labels and "Prefer not to say" as the extended missing value .a with its label.
     Returns the number of responses written."""
     import pyreadstat
 
     columns = codebook.columns(survey.instrument)
-    table = _whole_table(survey, "stata")
+    table = _whole_table(survey, "stata", progress)
     labels = _numeric_labels(columns, None)
     declinable = [c for c in columns if c.prefer_not]
     # pyreadstat writes .a where the data frame holds the letter "a": an object column.
@@ -593,7 +587,14 @@ def write_csv(survey: Survey, out: IO[str], *, bom: bool = False) -> int:
     return rows
 
 
-def export_to_path(*, survey: Survey, fmt: str, path: str | os.PathLike, bom=False) -> int:
+def export_to_path(
+    *,
+    survey: Survey,
+    fmt: str,
+    path: str | os.PathLike,
+    bom=False,
+    progress: Progress | None = None,
+) -> int:
     """Write the export to `path`, all or nothing: a file of its own beside it first, renamed
     into place once complete. Returns the number of responses written."""
     path = Path(path)
@@ -604,22 +605,9 @@ def export_to_path(*, survey: Survey, fmt: str, path: str | os.PathLike, bom=Fal
             with open(partial, "w", encoding="utf-8", newline="") as out:
                 rows = write_csv(survey, out, bom=bom)
         else:
-            rows = FILE_WRITERS[fmt](survey, partial)
+            rows = FILE_WRITERS[fmt](survey, partial, progress)
         os.replace(partial, path)
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
     return rows
-
-
-def export_to_temporary_file(*, survey: Survey, fmt: str) -> tuple[IO[bytes], int]:
-    """For the web: the export in an anonymous temporary file (already unlinked, so nothing is
-    left behind when it is closed), opened for reading, and the number of responses."""
-    handle, path = tempfile.mkstemp(suffix=f".{FORMATS[fmt].extension}")
-    os.close(handle)
-    try:
-        rows = FILE_WRITERS[fmt](survey, path)
-        stream = open(path, "rb")  # the response closes it
-    finally:
-        os.unlink(path)
-    return stream, rows

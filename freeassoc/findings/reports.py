@@ -3,9 +3,10 @@ a reader needs to know about where the figures come from. The only way figures l
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
+
+from freeassoc.core import spreadsheets
 
 from . import disclosure, engine
 
@@ -36,7 +37,7 @@ def as_csv(findings: dict[str, Any]) -> str:
     """One row per figure: each indicator's total and breakdown cells, then each comparison
     cell with its test."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = spreadsheets.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     synthetic = findings["survey"]["synthetic"]
     for ind in findings["indicators"]:

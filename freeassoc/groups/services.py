@@ -9,7 +9,6 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -18,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from freeassoc.core.ratelimit import seconds_until_window_end
 from freeassoc.orgs.models import AuditEvent, Organisation
 from freeassoc.orgs.services import audit_record
 
@@ -38,7 +36,7 @@ class JoinError(Exception):
 
 
 def join_request_days() -> int:
-    return getattr(settings, "FREEASSOC_JOIN_REQUEST_DAYS", 14)
+    return settings.FREEASSOC_JOIN_REQUEST_DAYS
 
 
 def _unique_slug(model, name: str, *, exclude_pk=None) -> str:
@@ -264,14 +262,6 @@ def join_requests_purge_expired() -> int:
     return deleted
 
 
-def purge_daily() -> None:
-    """Cheap enough to call on every join and reply: runs the purge once a day at most."""
-    if cache.add(
-        f"join-requests-purged:{timezone.localdate()}", True, seconds_until_window_end(86400)
-    ):
-        join_requests_purge_expired()
-
-
 def _send(
     *, subject: str, template: str, context: dict, to: str, reply_to: str = "", quiet=False
 ) -> None:
@@ -293,7 +283,6 @@ def join_request_send(
     contact is not told the worker's address and cannot reply to this email: the only way back
     is the link. If the mail cannot be sent, nothing is kept and the worker is told.
     """
-    purge_daily()
     if not (group.approved and group.network.approved):
         raise JoinError("This group is not taking requests through Free Association.")
     if group.join_requests.count() >= MAX_WAITING_PER_GROUP:
@@ -347,7 +336,6 @@ def join_request_for_token(token: str) -> JoinRequest | None:
 def join_reply_send(*, token: str, reply: str) -> LocalGroup:
     """Pass the contact's reply to the worker, give each the other's address, and forget the
     request. The row is locked while the mail goes, so a double click sends one reply."""
-    purge_daily()
     with transaction.atomic():
         request = (
             JoinRequest.objects.select_for_update()

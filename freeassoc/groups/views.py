@@ -20,13 +20,9 @@ from .forms import JoinForm, ListingRequestForm, LocalGroupForm, ReplyForm, Sear
 from .models import LocalGroup, Network
 
 
-def _rate(name: str, default: str) -> str:
-    return getattr(settings, name, default)
-
-
-def _limited(request, group: str, setting: str, default: str):
+def _limited(request, group: str, setting: str):
     """The rate-limit page when this network is over the limit, else None."""
-    if hit(request, group, _rate(setting, default)):
+    if hit(request, group, getattr(settings, setting)):
         return render(request, "core/rate_limited.html", status=429)
     return None
 
@@ -121,7 +117,7 @@ def detail(request, slug):
     form = JoinForm(request.POST or None)
     error = None
     if request.method == "POST":
-        if limited := _limited(request, "join", "FREEASSOC_RATELIMIT_JOIN", "5/h"):
+        if limited := _limited(request, "join", "FREEASSOC_RATELIMIT_JOIN"):
             return limited
         if request.POST.get("website"):  # a field people never see: only bots fill it in
             return render(request, "groups/refused.html", {"group": group}, status=400)
@@ -199,7 +195,7 @@ def reply(request):
 def ask(request):
     form = ListingRequestForm(request.POST or None)
     if request.method == "POST":
-        if limited := _limited(request, "listing", "FREEASSOC_RATELIMIT_LISTING", "5/h"):
+        if limited := _limited(request, "listing", "FREEASSOC_RATELIMIT_LISTING"):
             return limited
         if request.POST.get("website"):  # the honeypot, as on the group page
             return render(request, "groups/refused.html", {}, status=400)

@@ -6,7 +6,7 @@ from .readers import SUFFIXES
 
 
 def max_upload_bytes() -> int:
-    return int(float(getattr(settings, "FREEASSOC_IMPORT_MAX_MB", 200)) * 1024 * 1024)
+    return int(float(settings.FREEASSOC_IMPORT_MAX_MB) * 1024 * 1024)
 
 
 MAPPING_MAX_BYTES = 1024 * 1024

@@ -38,6 +38,9 @@ class ImportBatch(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by_name = models.CharField(max_length=150, blank=True)
+    # The background job importing a web upload (imports/tasks.py); blank when the command
+    # line or the API ran the import in its own process.
+    job_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

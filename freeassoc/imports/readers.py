@@ -7,10 +7,13 @@ shows them (the header is row 1, the first answers row 2); SPSS cases from 1.
 
 from __future__ import annotations
 
+import csv
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from django.conf import settings
 
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav"}
 
@@ -61,6 +64,92 @@ def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
         if found
     ]
     return frame.with_columns(fixes) if fixes else frame
+
+
+# Limits checked before a file is parsed (settings.py; docs/operating.md). -----------------
+
+HEADER_MAX_BYTES = 1024 * 1024  # a header row longer than this is not a survey's
+READ_BYTES = 1024 * 1024
+XLSX_RATIO_FROM_BYTES = 16 * 1024 * 1024  # smaller parts may compress as well as they like
+
+
+def _mb(size: float) -> str:
+    return f"{size / (1024 * 1024):,.0f} MB"
+
+
+def _check_shape(rows: int, columns: int, word: str) -> None:
+    if columns > settings.FREEASSOC_IMPORT_MAX_COLUMNS:
+        raise ReadError(
+            f"The file has {columns:,} columns; the most we read is "
+            f"{settings.FREEASSOC_IMPORT_MAX_COLUMNS:,}. Remove the columns you do not need, "
+            "or ask your server's administrator to raise FREEASSOC_IMPORT_MAX_COLUMNS."
+        )
+    if rows > settings.FREEASSOC_IMPORT_MAX_ROWS:
+        raise ReadError(
+            f"The file has about {rows:,} {word}s; the most we import at once is "
+            f"{settings.FREEASSOC_IMPORT_MAX_ROWS:,}. Split it into parts, or ask your "
+            "server's administrator to raise FREEASSOC_IMPORT_MAX_ROWS."
+        )
+
+
+def _check_csv(path: Path) -> None:
+    """Columns from the header, rows by counting line ends: both before polars reads a byte.
+    (A line end inside a quoted answer counts as a row here, so the count errs high.)"""
+    with path.open("rb") as fh:
+        head = fh.readline(HEADER_MAX_BYTES + 1)
+        if len(head) > HEADER_MAX_BYTES:
+            raise ReadError("The first row of the file is over 1 MB long: it is not a header row.")
+        rows = 0
+        while chunk := fh.read(READ_BYTES):
+            rows += chunk.count(b"\n")
+    text = head.decode("utf-8", errors="replace")
+    separator = max([",", ";", "\t"], key=text.count)
+    columns = len(next(csv.reader([text], delimiter=separator), []))
+    _check_shape(rows, columns, "row")
+
+
+def _check_xlsx(path: Path) -> None:
+    """An .xlsx is a zip: refuse one whose parts would inflate past the limit, or far beyond
+    their compressed size (a "zip bomb"), before the reader inflates anything; then inflate
+    each part once, a megabyte at a time, so that a part whose stated size is a lie fails its
+    checksum here rather than in the reader's memory."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = book.infolist()
+            inflated = sum(part.file_size for part in parts)
+            packed = sum(part.compress_size for part in parts)
+            limit = settings.FREEASSOC_IMPORT_XLSX_MAX_MB * 1024 * 1024
+            ratio = settings.FREEASSOC_IMPORT_XLSX_MAX_RATIO
+            if inflated > limit:
+                raise ReadError(
+                    f"This Excel file unpacks to {_mb(inflated)}; the most we read is "
+                    f"{_mb(limit)}. Save it as CSV, which has no such limit."
+                )
+            if inflated > XLSX_RATIO_FROM_BYTES and inflated > ratio * max(packed, 1):
+                raise ReadError(
+                    f"This Excel file unpacks to {inflated // max(packed, 1):,} times its size, "
+                    "far more than a spreadsheet does: it is refused as unsafe. Save it as CSV."
+                )
+            for part in parts:
+                with book.open(part) as stream:
+                    while stream.read(READ_BYTES):
+                        pass
+    except zipfile.BadZipFile as exc:
+        raise ReadError(f"The Excel file could not be read: {exc}") from exc
+
+
+def _check_sav(path: Path) -> None:
+    """The case and variable counts from the file's dictionary, before its data is read."""
+    import pyreadstat
+
+    try:
+        _frame, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    except Exception as exc:  # pyreadstat raises ReadstatError / PyreadstatError
+        raise ReadError(f"The SPSS file could not be read: {str(exc).splitlines()[0]}") from exc
+    _check_shape(max(meta.number_rows or 0, 0), meta.number_columns or 0, "case")
+
+
+CHECKS = {"csv": _check_csv, "xlsx": _check_xlsx, "sav": _check_sav}
 
 
 def _scan_csv(path: Path) -> pl.LazyFrame:
@@ -115,6 +204,7 @@ def _duplicates(names: list[str]) -> tuple[str, ...]:
 def read(path: Path, *, filename: str = "", spss_labels: bool = False) -> Table:
     """The file at `path` (its kind from `filename`, or from the path) as text columns."""
     kind = kind_of(filename or path.name)
+    CHECKS[kind](path)
     if kind == "csv":
         frame, first, word = _scan_csv(path), 2, "row"
     else:
@@ -122,6 +212,7 @@ def read(path: Path, *, filename: str = "", spss_labels: bool = False) -> Table:
             eager, first, word = _read_xlsx(path), 2, "row"
         else:
             eager, first, word = _read_sav(path, spss_labels), 1, "case"
+        _check_shape(eager.height, eager.width, word)  # .sav without a case count; .xlsx
         frame = _as_text(eager).lazy()
     columns = frame.collect_schema().names()
     stripped = {c: c.strip() for c in columns if c != c.strip() and c.strip() not in columns}

@@ -17,7 +17,6 @@ that can be shown as it is.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from freeassoc.core import spreadsheets
 from freeassoc.findings import cache as findings_cache
 from freeassoc.orgs.models import AuditEvent
 from freeassoc.orgs.services import audit_record
@@ -45,8 +45,9 @@ Progress = Callable[[int, int], None]
 # Rows per INSERT batch or COPY write: large enough that per-statement cost vanishes, small
 # enough that the text of one chunk stays a few tens of megabytes.
 CHUNK_ROWS = 50_000
-# An import of a million rows takes about a minute; one still "running" after this long was
-# cut off (the web process restarted) and, its transaction never committed, wrote nothing.
+# An import of a million rows takes about a minute; one run by the command line or the API
+# still "running" after this long was cut off and, its transaction never committed, wrote
+# nothing.
 ABANDONED_AFTER = datetime.timedelta(hours=2)
 
 
@@ -106,7 +107,7 @@ class DryRunReport:
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = spreadsheets.Writer(buffer)
         writer.writerow([self.row_word, "column", "value", "kind", "problem"])
         for p in self.problems.iter_rows():
             writer.writerow(["" if v is None else v for v in p])
@@ -175,7 +176,7 @@ def import_execute(
                 detail=f"Imported {result.rows} responses from {batch.filename} into survey "
                 f"{survey.pk} (import {batch.pk})",
             )
-    except Exception as exc:
+    except BaseException as exc:  # an interrupt too: never leave the batch "importing"
         _finish(batch, ImportBatch.Status.FAILED, error=_sentence(exc))
         raise
     _finish(batch, ImportBatch.Status.COMPLETE, rows_done=result.rows)
@@ -226,18 +227,30 @@ def withdraw(batch: ImportBatch, *, user) -> int:
     return deleted
 
 
-def _sentence(exc: Exception) -> str:
+def import_gone(batch: ImportBatch) -> None:
+    """The queued batch's upload is no longer there (deleted, or on another machine)."""
+    _finish(
+        batch,
+        ImportBatch.Status.FAILED,
+        error="The uploaded file was no longer there when the import was due to start, so "
+        "nothing was imported. Upload it again.",
+    )
+
+
+def _sentence(exc: BaseException) -> str:
     if isinstance(exc, ImportRefused | MappingError | ReadError):
         return str(exc)[:500]
     return "The import stopped with an error; nothing was imported."
 
 
 def abandoned_fail(*, survey: Survey) -> int:
-    """Mark the survey's imports that were cut off as failed, so that none shows "Importing"
-    for ever. Returns how many."""
+    """Mark the survey's imports run outside the queue (the command line, the API) that were
+    cut off as failed, so that none shows "Importing" for ever. Returns how many. (Queued
+    imports are watched by the worker's liveness instead: core/jobs.py.)"""
     now = timezone.now()
     stale = ImportBatch.objects.filter(
         survey=survey,
+        job_id="",
         status__in=[ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING],
         created_at__lt=now - ABANDONED_AFTER,
     )
@@ -322,15 +335,9 @@ def _insert(survey: Survey, batch: ImportBatch, answers: pl.Series, progress: Pr
 
 
 def progress_dir() -> Path:
-    path = Path(getattr(settings, "FREEASSOC_IMPORT_DIR", "") or _default_dir())
+    path = Path(settings.FREEASSOC_IMPORT_DIR)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
-
-
-def _default_dir() -> Path:
-    import tempfile
-
-    return Path(tempfile.gettempdir()) / "freeassoc-imports"
 
 
 def progress_file(batch_id: int) -> Path:

@@ -2,7 +2,8 @@
 
 An upload is kept in a private folder named by a random token, beside a note of the survey
 and the user it belongs to, until the import ends (then it is deleted, whatever happened)
-or it is abandoned (deleted a day later, at the next upload). Only the names of files are
+or it is abandoned (deleted a day later by the worker's hourly sweep; an upload confirmed for
+an import that no worker ever ran, a week later). Only the names of files are
 kept afterwards, on the ImportBatch; never their content.
 """
 
@@ -21,6 +22,7 @@ from .services import progress_dir
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 ABANDONED_AFTER = 24 * 3600
+CLAIMED_KEPT = 7 * 24 * 3600  # a confirmed upload waits for its import this long at most
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,30 @@ def find(token: str, *, survey_id: int, user_id: int) -> Upload | None:
     return Upload(token, folder, survey_id, user_id, note["filename"])
 
 
-def sweep() -> None:
-    """Delete uploads nobody confirmed or cancelled within a day."""
-    cutoff = time.time() - ABANDONED_AFTER
+def for_job(token: str, *, survey_id: int) -> Upload | None:
+    """The upload a queued import was confirmed with (its user may have gone since)."""
+    if not TOKEN.match(token or ""):
+        return None
+    folder = progress_dir() / f"upload-{token}"
+    try:
+        note = json.loads((folder / "upload.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if note.get("survey") != survey_id:
+        return None
+    return Upload(token, folder, survey_id, note.get("user"), note["filename"])
+
+
+def sweep() -> int:
+    """Delete uploads nobody confirmed or cancelled within a day. Returns how many."""
+    now = time.time()
+    deleted = 0
     for folder in progress_dir().glob("upload-*"):
         try:
-            if folder.stat().st_mtime < cutoff:
+            kept = CLAIMED_KEPT if (folder / "claimed").exists() else ABANDONED_AFTER
+            if folder.stat().st_mtime < now - kept:
                 shutil.rmtree(folder, ignore_errors=True)
+                deleted += 1
         except OSError:
             pass
+    return deleted

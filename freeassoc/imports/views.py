@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from freeassoc.core import jobs
 from freeassoc.orgs.models import Membership
 from freeassoc.surveys.access import survey_for_user
 
-from . import runner, selectors, services, uploads
+from . import selectors, services, tasks, uploads
 from .forms import UploadForm, max_upload_bytes
 from .models import ImportBatch
 
@@ -123,11 +124,7 @@ def confirm(request, pk, token):
     if not upload.claim():
         messages.info(request, "That file is already being imported.")
         return redirect("imports:batches", survey.pk)
-    mapping_text = upload.mapping_path.read_text(encoding="utf-8")
-    batch = services.import_prepare(
-        survey, mapping_text, user=request.user, filename=upload.filename
-    )
-    runner.start(batch, upload)
+    batch = tasks.import_queue(survey=survey, upload=upload, user=request.user)
     return redirect("imports:batch", survey.pk, batch.pk)
 
 
@@ -146,6 +143,7 @@ def cancel(request, pk, token):
 def batches(request, pk):
     survey = _survey(request, pk)
     services.abandoned_fail(survey=survey)
+    jobs.recover()
     return render(
         request,
         "imports/batches.html",
@@ -158,7 +156,14 @@ def batch(request, pk, batch_id):
     survey = _survey(request, pk)
     services.abandoned_fail(survey=survey)
     found = get_object_or_404(ImportBatch, pk=batch_id, survey=survey)
-    context = {"survey": survey, "batch": found, "progress": selectors.batch_progress(found)}
+    if found.is_active and jobs.recover():
+        found.refresh_from_db()  # its worker had died: the batch now says so
+    context = {
+        "survey": survey,
+        "batch": found,
+        "progress": selectors.batch_progress(found),
+        "no_worker": found.status == ImportBatch.Status.QUEUED and not jobs.workers_alive(),
+    }
     if _is_htmx(request):
         if not found.is_active:
             response = HttpResponse(status=204)

@@ -6,13 +6,11 @@ import hashlib
 import secrets
 from collections import Counter
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from freeassoc.core.ratelimit import seconds_until_window_end
 from freeassoc.groups.models import LocalGroup
 from freeassoc.orgs.models import Organisation
 
@@ -330,10 +328,3 @@ def surgeries_purge_due(*, today: datetime.date | None = None) -> int:
     for surgery in due:
         surgery_purge(surgery=surgery)
     return len(due)
-
-
-def purge_daily() -> None:
-    """Called from busy views: at most once a day per cache, delete what is due. The
-    purge_surgeries command (from cron) is the dependable route; this one is a safety net."""
-    if cache.add(f"surgeries-purged:{timezone.localdate()}", True, seconds_until_window_end(86400)):
-        surgeries_purge_due()

@@ -46,7 +46,6 @@ def _run_context(request, surgery, **extra):
 @never_cache
 @login_required
 def run(request, pk):
-    services.purge_daily()
     surgery = surgery_for_facilitator(request.user, pk)
     return render(request, "surgeries/run.html", _run_context(request, surgery))
 

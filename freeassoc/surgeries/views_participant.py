@@ -22,7 +22,6 @@ from .forms import ActionForm, JoinForm, NoteForm, ProblemForm, RulesForm
 from .models import Problem, Surgery
 from .pdf import plan_pdf_response
 
-JOIN_RATE = "30/h"  # per network; FREEASSOC_RATELIMIT_SURGERY_JOIN overrides it
 POLL_SECONDS = 4
 
 
@@ -102,7 +101,7 @@ def join(request):
     form = JoinForm(request.POST or None)
     if request.method == "POST":
         # Every attempt counts, right or wrong: codes are short, so guessing must be slow.
-        rate = getattr(settings, "FREEASSOC_RATELIMIT_SURGERY_JOIN", JOIN_RATE)
+        rate = settings.FREEASSOC_RATELIMIT_SURGERY_JOIN
         if hit(request, "surgery-join", rate):
             return render(request, "surgeries/rate_limited.html", status=429)
         if form.is_valid():

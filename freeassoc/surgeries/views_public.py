@@ -2,12 +2,11 @@
 
 from django.shortcuts import render
 
-from . import selectors, services
+from . import selectors
 from .forms import JoinForm
 
 
 def index(request):
-    services.purge_daily()
     surgeries = None
     if request.user.is_authenticated:
         surgeries = selectors.surgeries_for_user(request.user)

@@ -4,12 +4,10 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from freeassoc.core.ratelimit import seconds_until_window_end
 from freeassoc.orgs.models import Organisation
 
 from . import instrument as instruments
@@ -112,11 +110,6 @@ def drafts_purge_expired() -> int:
     return deleted
 
 
-def _purge_daily() -> None:
-    if cache.add(f"drafts-purged:{timezone.localdate()}", True, seconds_until_window_end(86400)):
-        drafts_purge_expired()
-
-
 def _check_open(collector: Collector) -> None:
     if not collector.is_active or not collector.survey.is_open:
         raise SurveyError("This survey is not open for answers at the moment.")
@@ -126,7 +119,6 @@ def draft_start(*, collector: Collector, token: str = "") -> tuple[Draft, str]:
     """Begin answering. An invitation token is spent here, on a deliberate POST, so that mail
     scanners that follow links cannot use it up; the draft keeps no trace of which token."""
     _check_open(collector)
-    _purge_daily()
     with transaction.atomic():
         if collector.kind == Collector.Kind.INVITATIONS:
             if not token:

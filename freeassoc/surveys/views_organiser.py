@@ -1,7 +1,5 @@
 """Organiser pages: create a survey, open and close it, add collectors, issue invitations."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from freeassoc.core import spreadsheets
 from freeassoc.orgs.models import Membership
 
 from . import selectors, services
@@ -131,7 +130,7 @@ def invitations_create(request, pk, collector_id):
         f'attachment; filename="invitations-{survey.pk}-{collector.pk}.csv"'
     )
     response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
+    writer = spreadsheets.Writer(response)
     writer.writerow(["invitation_link"])
     writer.writerows([f"{base}?t={token}"] for token in tokens)
     return response

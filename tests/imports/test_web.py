@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from freeassoc.imports import runner, services, uploads
+from freeassoc.imports import services, uploads
 from freeassoc.imports.models import ImportBatch
 from freeassoc.orgs.models import AuditEvent
 from freeassoc.surveys.models import Response
@@ -29,16 +29,11 @@ def files(data=None, mapping=MAPPING, name="their-export.csv"):
     }
 
 
-@pytest.fixture
-def inline(settings):
-    settings.FREEASSOC_IMPORT_INLINE = True
-
-
 def upload_folders():
     return list(services.progress_dir().glob("upload-*"))
 
 
-def test_dry_run_then_confirm_then_withdraw(client, organiser, survey, inline):
+def test_dry_run_then_confirm_then_withdraw(client, organiser, survey):
     sign_in(client, organiser)
     start = reverse("imports:start", args=[survey.pk])
     assert "Import responses" in client.get(start).content.decode()
@@ -197,13 +192,25 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, survey):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_import_runs_in_the_background_and_deletes_the_upload(client, organiser, survey):
+def test_confirming_queues_the_import_for_the_worker(client, organiser, survey, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     sign_in(client, organiser)
     response = client.post(reverse("imports:start", args=[survey.pk]), files())
     token = response["Location"].rstrip("/").rsplit("/", 1)[1]
     client.post(reverse("imports:confirm", args=[survey.pk, token]))
     batch = ImportBatch.objects.get(survey=survey)
-    runner.wait(batch.pk, timeout=60)
+    assert batch.status == "queued" and batch.job_id
+    assert not Response.objects.exists()
+    page = client.get(reverse("imports:batch", args=[survey.pk, batch.pk])).text
+    assert "Waiting for the background worker" in page
+    assert "No background worker is running" in page
+
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["*"], interval=0, batch=True, backend_name="default",
+        startup_delay=False, max_tasks=None, worker_id="test", excluded_queue_names=[],
+    ).run()  # fmt: skip
     batch.refresh_from_db()
     assert batch.status == "complete" and batch.row_count == 3
     assert Response.objects.filter(batch=batch).count() == 3
@@ -211,8 +218,7 @@ def test_the_import_runs_in_the_background_and_deletes_the_upload(client, organi
     assert not services.progress_file(batch.pk).exists()
 
 
-def test_a_second_confirm_does_not_import_twice(client, organiser, survey, settings):
-    settings.FREEASSOC_IMPORT_INLINE = False
+def test_a_second_confirm_does_not_import_twice(client, organiser, survey):
     sign_in(client, organiser)
     response = client.post(reverse("imports:start", args=[survey.pk]), files())
     token = response["Location"].rstrip("/").rsplit("/", 1)[1]

@@ -46,6 +46,7 @@ def test_the_server_access_log_records_no_address_agent_token_or_respondent_page
         "PATH": "/usr/bin:/bin",
         "FREEASSOC_DATA_DIR": str(tmp_path),
         "FREEASSOC_HTTPS": "0",
+        "SECRET_KEY": "tests-only-not-secret-" + "x" * 40,
     }
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "freeassoc.cli", "serve", "--port", str(port), "--workers", "1"],

@@ -1,4 +1,6 @@
 import secrets
+import subprocess
+import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -44,7 +46,26 @@ class Command(BaseCommand):
             f"      enter one of these backup codes, each works once: {', '.join(codes)}\n"
         )
         if not no_serve:
+            self.serve_with_worker(host=host, port=port)
+
+    def serve_with_worker(self, *, host: str, port: int) -> None:
+        """Serve, with a background worker beside the server (imports, exports, purges) as a
+        child process that stops when the server does."""
+        from django.db import connections
+
+        connections.close_all()  # nothing of this process's connections goes to the child
+        worker = subprocess.Popen(  # noqa: S603 - our own command, with our own interpreter
+            [sys.executable, "-m", "freeassoc.cli", "worker"],
+        )
+        self.stdout.write(f"Background worker started (process {worker.pid}).")
+        try:
             call_command("serve", host=host, port=port)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
 
     @transaction.atomic
     def second_factor(self) -> list[str]:
