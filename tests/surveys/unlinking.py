@@ -166,6 +166,16 @@ def dead_tuple_join(cursor, tokens: dict, markers: dict) -> dict:
     return found
 
 
+def raw_pages(cursor, table: str) -> bytes:
+    """Every byte of a table's pages, free space included (where pruned row versions lie)."""
+    cursor.execute(
+        "SELECT get_raw_page(%s, blk::int) FROM generate_series(0, "
+        "pg_relation_size(%s) / current_setting('block_size')::int - 1) AS blk",
+        [table, table],
+    )
+    return b"".join(bytes(page) for (page,) in cursor.fetchall())
+
+
 # SQLite: the write-ahead log, replayed commit by commit ------------------------------------
 
 
