@@ -50,6 +50,15 @@ def release(slug) -> int:
 def complete(client, slug, overrides=None, *, release_now=True, **extra):
     """Start, answer every page the survey shows, and send; then, unless `release_now` is
     False, add the held answers to the responses (release). Returns the final response."""
+    review = fill(client, slug, overrides, **extra)
+    final = client.post(review, {"action": "submit"}, **extra)
+    if release_now:
+        release(slug)
+    return final
+
+
+def fill(client, slug, overrides=None, **extra) -> str:
+    """Start and answer every page the survey shows; returns the review page's address."""
     intro = client.get(f"/s/{slug}/", **extra)
     assert intro.status_code == 200
     response = client.post(f"/s/{slug}/start/", **extra)
@@ -62,7 +71,4 @@ def complete(client, slug, overrides=None, *, release_now=True, **extra):
         response = client.post(response["Location"], data, **extra)
         assert response.status_code == 302, response.content.decode()[:3000]
     assert response["Location"].endswith("/review/")
-    final = client.post(response["Location"], {"action": "submit"}, **extra)
-    if release_now:
-        release(slug)
-    return final
+    return response["Location"]
