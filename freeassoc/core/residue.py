@@ -45,7 +45,11 @@ def wal_checkpoint(*, wait: bool = False, using: str = "default") -> bool:
 def vacuum_full(models, *, using: str = "default") -> None:
     """PostgreSQL: rewrite these models' tables (and their indexes and TOAST) without their
     dead row versions. It locks each table while it runs, so keep it to small tables. Does
-    nothing on other databases."""
+    nothing on other databases.
+
+    VACUUM keeps the row versions that a transaction still open might see: a session left
+    "idle in transaction", or a long export, anywhere on the server holds them back until it
+    ends. Such sessions are logged as a warning; the next run removes what this one kept."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return
@@ -54,3 +58,27 @@ def vacuum_full(models, *, using: str = "default") -> None:
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"VACUUM FULL {connection.ops.quote_name(model._meta.db_table)}")
+    if holders := open_transactions(using=using):
+        logger.warning(
+            "VACUUM FULL kept recent row versions: %d other session(s) on the database server "
+            "hold a transaction open (the oldest since %s). Set "
+            "idle_in_transaction_session_timeout; the next sweep removes what this one kept.",
+            len(holders),
+            min(started for _, _, started in holders),
+        )
+
+
+def open_transactions(*, using: str = "default") -> list[tuple[int, str, object]]:
+    """PostgreSQL: the other client sessions on the server holding a transaction id or a
+    snapshot, which VACUUM must respect: (pid, database, since). Sessions of other users are
+    listed only to a superuser or a member of pg_read_all_stats."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, datname, xact_start FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'"
+            " AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)"
+        )
+        return [(pid, name, since) for pid, name, since in cursor.fetchall()]

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from freeassoc.core import residue
 from freeassoc.surveys import services
 from freeassoc.surveys.models import Collector, Response, Survey
 from tests.auth import sign_in
@@ -90,7 +91,13 @@ def test_postgresql_dead_row_versions_join_nothing_after_the_residue_sweep(org):
     once pruned, their bytes in its free space) until a VACUUM FULL rewrites the table."""
     postgresql_only()
     _, tokens, keys = play_and_close(org, seed=3)
+    holders = residue.open_transactions()
     services.residue_sweep()
+    if holders := holders + residue.open_transactions():
+        pytest.skip(
+            f"another session on this PostgreSQL server held a transaction open {holders}: "
+            "VACUUM must keep the row versions it may see (docs/privacy.md, What remains)"
+        )
     markers = {n: marker(n) for n in INVITEES}
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pageinspect'")
