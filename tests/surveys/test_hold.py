@@ -226,3 +226,27 @@ def test_answers_stored_counts_held_and_added(survey):
         survey=survey, instrument_version=1, answers={}, submitted_on=datetime.date(2026, 1, 5)
     )
     assert selectors.answers_stored(survey) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_residue_sweep_warns_when_an_open_transaction_keeps_row_versions(caplog):
+    """A session left idle in a transaction holds back what VACUUM may remove: say so."""
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM and open transactions are PostgreSQL's")
+    import logging
+
+    import psycopg
+
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_dict["NAME"], user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"] or None, host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+    )  # fmt: skip
+    try:
+        other.execute("SELECT txid_current()")  # a transaction with an id, left open
+        caplog.set_level(logging.WARNING, logger="freeassoc.core.residue")
+        services.residue_sweep()
+        assert "VACUUM FULL kept recent row versions" in caplog.text
+    finally:
+        other.close()
