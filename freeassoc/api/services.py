@@ -14,7 +14,7 @@ from django.utils import timezone
 from freeassoc.orgs.models import AuditEvent, Organisation
 from freeassoc.orgs.services import audit_record
 from freeassoc.surveys.models import Survey, digest
-from freeassoc.surveys.services import answers_hold, held_release
+from freeassoc.surveys.services import answers_hold, held_release_after_hold
 
 from .answers import validate_answers
 from .models import ApiKey, IdempotencyRecord
@@ -135,5 +135,5 @@ def response_post(
         if key_hash and replayed():
             return False
         raise
-    held_release(survey=survey)
+    held_release_after_hold(survey=survey)
     return True

@@ -9,12 +9,13 @@ these writes the SQLite log is folded away (residue_sweep does the rest, on a sc
 """
 
 import datetime
+import logging
 import secrets
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,6 +24,8 @@ from freeassoc.orgs.models import Organisation
 
 from . import instrument as instruments
 from .models import Collector, Draft, HeldAnswers, InvitationToken, Response, Survey, digest
+
+logger = logging.getLogger(__name__)
 
 # Resume codes are read off a screen and typed back in: no 0/O, 1/I/L.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -289,14 +292,15 @@ def draft_submit(*, draft: Draft, collector: Collector) -> bool:
             return False
         _check_open(collector)
         answers_hold(survey=survey, collector_kind=draft.collector_kind, answers=answers)
-    held_release(survey=survey)
+    held_release_after_hold(survey=survey)
     return True
 
 
 def answers_hold(*, survey: Survey, collector_kind: str, answers: dict) -> None:
     """Keep one completed questionnaire until it can be added with others (held_release).
     Call it inside the transaction that claims the answers (a deleted draft, an API
-    idempotency record), so that they are held exactly once; then call held_release."""
+    idempotency record), so that they are held exactly once; once that transaction is
+    committed, call held_release_after_hold."""
     HeldAnswers.objects.create(
         survey=survey,
         collector_kind=collector_kind,
@@ -345,16 +349,25 @@ def held_release(*, survey: Survey, everything: bool = False) -> int:
     return len(held)
 
 
+def held_release_after_hold(*, survey: Survey) -> int:
+    """held_release, after answers were held: the answers are safely kept whatever happens
+    here, so a database error (SQLite busy for longer than its timeout) is logged, not shown
+    to the person who sent them; the next sending, or the sweep, adds the group."""
+    try:
+        return held_release(survey=survey)
+    except DatabaseError:
+        logger.exception("held answers of survey %s not added yet", survey.pk)
+        return 0
+
+
 def residue_sweep() -> None:
     """Remove what the database keeps of deleted and replaced rows in the tables that could
     join an invitation to answers: on PostgreSQL, rewrite the token, draft and held-answers
     tables without their dead row versions (VACUUM FULL); on SQLite, fold the log away,
-    waiting for it if need be. Also adds what is held for surveys that are no longer open.
-    Run it on a schedule (every few minutes): until it runs, a copy of the PostgreSQL files
-    holds the history of the last writes."""
-    for survey in Survey.objects.exclude(status=Survey.Status.OPEN).filter(
-        pk__in=HeldAnswers.objects.values("survey_id")
-    ):
-        held_release(survey=survey, everything=True)
+    waiting for it if need be. First it adds any group that is due (a survey no longer open,
+    or one whose adding failed after a sending). Run it on a schedule (every few minutes):
+    until it runs, a copy of the PostgreSQL files holds the history of the last writes."""
+    for survey in Survey.objects.filter(pk__in=HeldAnswers.objects.values("survey_id")):
+        held_release(survey=survey)
     residue.vacuum_full([InvitationToken, Draft, HeldAnswers])
     residue.wal_checkpoint(wait=True)
