@@ -178,7 +178,8 @@ def review(request, slug):
     if draft is None and request.method == "POST":
         # A second press of Send (a double click, a retry) after the first went through, or
         # answers that expired: nothing here says which, and nothing is sent twice.
-        return render(request, "surveys/respond/sent_or_gone.html", _context(collector))
+        page = render(request, "surveys/respond/sent_or_gone.html", _context(collector))
+        return _without_draft_cookie(page, collector)
     if draft is None:
         return _no_draft(request, collector)
     instrument = collector.survey.instrument

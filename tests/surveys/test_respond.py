@@ -89,6 +89,7 @@ def test_a_double_submit_stores_one_response_and_says_so(client, open_link):
     assert final.status_code == 302 and final["Location"].endswith("/thanks/")
     assert again.status_code == 200
     assert "your answers were received, once" in again.text
+    assert again.cookies["fa_draft"].value == "" and int(again.cookies["fa_draft"]["max-age"]) == 0
     assert Response.objects.count() == 1
 
 
