@@ -288,16 +288,18 @@ def database_counts(survey_id: int, text_qid: str | None) -> dict:
     from django.db import connections
 
     from bench.floorapp.models import FloorRow
-    from freeassoc.surveys.models import Draft, Response
+    from freeassoc.surveys.models import Draft, HeldAnswers, Response
 
-    rows = list(Response.objects.filter(survey_id=survey_id).values_list("answers", flat=True))
+    # Sent answers are held until k can be added together: what was stored is both.
+    added = list(Response.objects.filter(survey_id=survey_id).values_list("answers", flat=True))
+    held = list(HeldAnswers.objects.filter(survey_id=survey_id).values_list("answers", flat=True))
+    rows = added + held
     out = {
         "responses": len(rows),
         "answers": rows,
-        "drafts": Draft.objects.filter(collector__survey_id=survey_id).count(),
-        "drafts_submitted": Draft.objects.filter(
-            collector__survey_id=survey_id, submitted=True
-        ).count(),
+        "added": len(added),
+        "held": len(held),
+        "drafts": Draft.objects.filter(survey_id=survey_id).count(),
         "floor_rows": FloorRow.objects.count(),
         "text_qid": text_qid,
     }
@@ -796,8 +798,9 @@ def verify(stats: Stats, db: dict) -> dict:
     result = {
         "client_completed": len(stats.completed),
         "db_responses": db["responses"],
-        "drafts": db["drafts"],
-        "drafts_submitted": db["drafts_submitted"],
+        "added": db["added"],
+        "held": db["held"],
+        "drafts_left": db["drafts"],
         "uncertain_submits": len(stats.uncertain),
     }
     if text_qid is None:  # no free-text question to carry a marker: counts only
@@ -920,8 +923,9 @@ def print_report(r: dict) -> None:
     if v:
         print("VERIFICATION (database after every survey in flight finished)")
         print(
-            f"  thanks pages seen {v['client_completed']}, Response rows {v['db_responses']}, "
-            f"drafts submitted {v['drafts_submitted']} of {v['drafts']}"
+            f"  thanks pages seen {v['client_completed']}, answers stored {v['db_responses']} "
+            f"({v['added']} added as responses, {v['held']} held), "
+            f"drafts left {v['drafts_left']}"
         )
         print(f"  lost {v['lost']}, duplicated {v['duplicated']}  [{v['method']}]")
         extra = {

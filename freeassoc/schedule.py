@@ -14,7 +14,7 @@ from freeassoc.groups.tasks import join_requests_purge
 from freeassoc.imports.tasks import uploads_sweep
 from freeassoc.orgs.tasks import sign_in_throttle_sweep
 from freeassoc.surgeries.tasks import surgeries_purge
-from freeassoc.surveys.tasks import drafts_purge
+from freeassoc.surveys.tasks import drafts_purge, residue_sweep
 
 HOURLY = timedelta(hours=1)
 
@@ -25,6 +25,8 @@ SCHEDULE = [
     Periodic(uploads_sweep, every=HOURLY),
     Periodic(exports_expire, every=timedelta(minutes=5)),
     Periodic(job_results_prune, every=timedelta(days=1)),
+    # No history that joins an invitation to answers (docs/privacy.md, step 7).
+    Periodic(residue_sweep, every=timedelta(minutes=5)),
     # No rate-limit key or sign-in counter outlives its window (docs/privacy.md).
     Periodic(ratelimit_counters_sweep, every=timedelta(minutes=1)),
     Periodic(sign_in_throttle_sweep, every=timedelta(minutes=10)),

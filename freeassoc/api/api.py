@@ -181,7 +181,7 @@ def get_survey(request, survey_id: int):
 
 @api.post(
     "/surveys/{survey_id}/responses",
-    response={201: schemas.ResponseOut, 409: schemas.ErrorOut, **ERRORS},
+    response={202: schemas.ResponseOut, 409: schemas.ErrorOut, **ERRORS},
     tags=["surveys"],
 )
 def post_response(
@@ -192,15 +192,17 @@ def post_response(
         None,
         alias="Idempotency-Key",
         max_length=200,
-        description="Any unique string per questionnaire. A retry with the same key and answers "
-        "returns the first response instead of storing a second.",
+        description="Any unique, random string per questionnaire. A retry with the same key "
+        "and answers stores nothing more.",
     ),
 ):
     """Post one completed questionnaire. It is checked with the web form's rules; a bad answer
-    is a 422 listing every question that was wrong."""
+    is a 422 listing every question that was wrong. Accepted answers (202) are held and added
+    to the survey's responses with others, in groups of at least the survey's disclosure_k,
+    as answers from the web are: the survey's response count moves when a group is added."""
     survey = _survey(request, survey_id)
     try:
-        response, created = services.response_post(
+        created = services.response_post(
             survey=survey, answers=payload.answers, idempotency_key=idempotency_key
         )
     except AnswersInvalid as exc:
@@ -209,8 +211,11 @@ def post_response(
         return Status(422, {"message": message, "errors": exc.errors})
     except (services.SurveyNotOpen, services.IdempotencyConflict) as exc:
         return Status(409, {"message": str(exc)})
-    out = {"id": response.pk, "survey": survey.pk, "submitted_on": response.submitted_on}
-    return Status(201, {**out, "replayed": not created})
+    message = (
+        f"Accepted. The answers are added to the survey's responses in a group of at least "
+        f"{survey.disclosure_k}, or when the survey closes."
+    )
+    return Status(202, {"survey": survey.pk, "replayed": not created, "message": message})
 
 
 def _import_out(report, *, dry_run: bool, batch=None) -> dict:

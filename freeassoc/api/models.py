@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from freeassoc.orgs.models import Organisation
-from freeassoc.surveys.models import Response
+from freeassoc.surveys.models import Survey
 
 
 class ApiKey(models.Model):
@@ -38,14 +38,15 @@ class ApiKey(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """A posted response's Idempotency-Key, so that a retried POST does not count one
+    """A posted questionnaire's Idempotency-Key, so that a retried POST does not count one
     questionnaire twice. The key is chosen by the organisation's own system, not by the
-    respondent, and is stored hashed with a hash of the body it came with."""
+    respondent, and is stored hashed with a hash of the body it came with. It names the survey,
+    never the response: posted answers are held and added with others (surveys.services)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     key_hash = models.CharField(max_length=64)
     body_hash = models.CharField(max_length=64)
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
     created_on = models.DateField(auto_now_add=True)
 
     class Meta:

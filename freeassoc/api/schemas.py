@@ -67,11 +67,14 @@ class ResponseIn(Schema):
 
 
 class ResponseOut(Schema):
-    id: int
     survey: int
-    submitted_on: datetime.date
     replayed: bool = Field(
-        description="True when an earlier post with this Idempotency-Key made it."
+        description="True when an earlier post with this Idempotency-Key stored these answers."
+    )
+    message: str = Field(
+        description="What happens next: the answers are held and added to the survey's "
+        "responses in a group of at least the survey's threshold (disclosure_k), in a mixed "
+        "order, dated by the day the group is added. No response id is given."
     )
 
 

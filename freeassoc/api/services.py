@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from freeassoc.orgs.models import AuditEvent, Organisation
 from freeassoc.orgs.services import audit_record
-from freeassoc.surveys.models import Response, Survey, digest
+from freeassoc.surveys.models import Survey, digest
+from freeassoc.surveys.services import answers_hold, held_release_after_hold
 
 from .answers import validate_answers
 from .models import ApiKey, IdempotencyRecord
@@ -88,13 +89,15 @@ def _body_hash(answers: dict[str, Any]) -> str:
 
 def response_post(
     *, survey: Survey, answers: dict[str, Any], idempotency_key: str | None = None
-) -> tuple[Response, bool]:
-    """Store one completed questionnaire posted by an organisation's system.
+) -> bool:
+    """Take one completed questionnaire posted by an organisation's system. It is held and
+    added to the survey's responses with at least k - 1 others, as web answers are
+    (surveys.services.answers_hold): an API client learns no response id.
 
-    Returns (response, created). With an Idempotency-Key, a retry of the same body returns the
-    response the first attempt made (created False) and never makes another; the same key with
-    different answers is refused. Stored like a web response (source "web"), with no collector:
-    the API is not a collector respondents see.
+    Returns True when this call stored the answers. With an Idempotency-Key, a retry of the
+    same body stores nothing more and returns False; the same key with different answers is
+    refused. Stored like a web response (source "web"), with no collector kind: the API is not
+    a collector respondents see.
     """
     if not survey.is_open:
         raise SurveyNotOpen("This survey is not open for answers. Open it, then post again.")
@@ -102,43 +105,35 @@ def response_post(
     key_hash = digest(idempotency_key) if idempotency_key else None
     body_hash = _body_hash(answers)
 
-    def replay() -> tuple[Response, bool] | None:
-        record = (
-            IdempotencyRecord.objects.filter(organisation=survey.organisation, key_hash=key_hash)
-            .select_related("response")
-            .first()
-        )
+    def replayed() -> bool:
+        record = IdempotencyRecord.objects.filter(
+            organisation=survey.organisation, key_hash=key_hash
+        ).first()
         if record is None:
-            return None
-        if record.body_hash != body_hash or record.response.survey_id != survey.pk:
+            return False
+        if record.body_hash != body_hash or record.survey_id != survey.pk:
             raise IdempotencyConflict(
                 "This Idempotency-Key was already used for a different response. Use a new key "
                 "for each questionnaire."
             )
-        return record.response, False
+        return True
 
-    if key_hash and (done := replay()):
-        return done
+    if key_hash and replayed():
+        return False
     try:
         with transaction.atomic():
-            response = Response.objects.create(
-                survey=survey,
-                collector_kind="",
-                instrument_version=survey.instrument_version,
-                submitted_on=timezone.localdate(),
-                source=Response.Source.WEB,
-                answers=cleaned,
-            )
             if key_hash:
                 IdempotencyRecord.objects.create(
                     organisation=survey.organisation,
+                    survey=survey,
                     key_hash=key_hash,
                     body_hash=body_hash,
-                    response=response,
                 )
+            answers_hold(survey=survey, collector_kind="", answers=cleaned)
     except IntegrityError:
         # Two requests with the same key at once: the other one's insert won.
-        if key_hash and (done := replay()):
-            return done
+        if key_hash and replayed():
+            return False
         raise
-    return response, True
+    held_release_after_hold(survey=survey)
+    return True

@@ -1,8 +1,10 @@
-"""Surveys, collectors, invitations, drafts and responses.
+"""Surveys, collectors, invitations, drafts, held answers and responses.
 
-Privacy is in the shape of these tables: a Response has no address, agent, cookie, token or
-time finer than the day; an InvitationToken keeps only a hash and whether it was used; a Draft
-keeps only a hash of its browser key and of its resume code.
+Privacy is in the shape of these tables (docs/privacy.md): a Response has no address, agent,
+cookie, token or time finer than the day; an InvitationToken is the hash of an unspent token
+and nothing else, and spending it deletes it; a Draft keeps a hash of its browser key and of
+its resume code, its survey and the kind of collector, never the collector; sent answers wait
+in HeldAnswers, with nothing that orders or dates them, until at least k can be added at once.
 """
 
 import hashlib
@@ -83,6 +85,9 @@ class Collector(models.Model):
     name = models.CharField(max_length=120)
     slug = models.CharField(max_length=20, unique=True, default=new_slug)
     is_active = models.BooleanField(default=True)
+    # Spending an invitation deletes its token, so how many were ever issued is kept here:
+    # used = issued - tokens left.
+    invitations_issued = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["pk"]
@@ -95,27 +100,27 @@ class Collector(models.Model):
 
 
 class InvitationToken(models.Model):
-    """Only the hash of a token. Redeeming it sets `used` and nothing else: no time, no link
-    to the draft or the response it opened."""
+    """The hash of an invitation not yet used. Spending it deletes the row, in a transaction of
+    its own: nothing records when, or which draft it opened."""
 
     collector = models.ForeignKey(Collector, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
-    used = models.BooleanField(default=False)
 
     def __str__(self) -> str:
-        return f"Invitation {self.pk} ({'used' if self.used else 'unused'})"
+        return f"Invitation {self.pk}"
 
 
 class Draft(models.Model):
     """Answers in progress. Identified by the hash of a random key kept in the respondent's
-    browser; resumable from elsewhere by the hash of a code shown once. After submission the
-    draft keeps no answers, only the fact it was sent, so a retried POST is recognised."""
+    browser; resumable from elsewhere by the hash of a code shown once. It belongs to the
+    survey and records only the kind of collector it came through, so that a collector made
+    for one person does not name whose unsent answers these are. Sending deletes it."""
 
-    collector = models.ForeignKey(Collector, on_delete=models.CASCADE, related_name="drafts")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="drafts")
+    collector_kind = models.CharField(max_length=10, choices=Collector.Kind.choices)
     key_hash = models.CharField(max_length=64, unique=True)
     resume_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     answers = models.JSONField(default=dict)
-    submitted = models.BooleanField(default=False)
     expires_on = models.DateField()
 
     def __str__(self) -> str:
@@ -125,8 +130,26 @@ class Draft(models.Model):
         return self.expires_on < timezone.localdate()
 
 
+class HeldAnswers(models.Model):
+    """A completed questionnaire sent from the web or posted through the API, waiting to be
+    added to the survey's responses with at least k - 1 others (services.held_release). No
+    time, no collector, no key: only what the Response will keep."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="held_answers")
+    collector_kind = models.CharField(max_length=10, choices=Collector.Kind.choices, blank=True)
+    instrument_version = models.PositiveIntegerField()
+    answers = models.JSONField()
+
+    class Meta:
+        verbose_name_plural = "held answers"
+
+    def __str__(self) -> str:
+        return f"Held answers {self.pk} to {self.survey_id}"
+
+
 class Response(models.Model):
-    """One completed questionnaire: the answers, which collector kind, and the day only."""
+    """One completed questionnaire: the answers, which collector kind, and the day only. Web
+    and API answers arrive in groups of at least k, all stamped with the day of the group."""
 
     class Source(models.TextChoices):
         WEB = "web", "Web form"

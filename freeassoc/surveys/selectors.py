@@ -1,10 +1,10 @@
 """What organiser pages read about surveys."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from freeassoc.orgs.models import Membership
 
-from .models import Response, Survey
+from .models import HeldAnswers, Response, Survey
 
 
 def surveys_for_user(user):
@@ -21,6 +21,8 @@ def memberships_for_user(user):
 
 
 def responses_per_day(survey: Survey) -> list[dict]:
+    """Responses by the day they were added: web and API answers arrive in groups of at
+    least k, each group stamped with its day, so this counts groups' days, not answering."""
     rows = list(
         Response.objects.filter(survey=survey)
         .values("submitted_on")
@@ -31,10 +33,25 @@ def responses_per_day(survey: Survey) -> list[dict]:
     return [{**r, "peak": peak} for r in rows]
 
 
-def collectors_with_counts(survey: Survey):
-    return survey.collectors.annotate(
-        issued=Count("tokens"), used=Count("tokens", filter=Q(tokens__used=True))
-    ).order_by("pk")
+def collectors_with_counts(survey: Survey) -> list:
+    """The survey's collectors, each with `used` (invitations used) and `used_below_k` (True
+    while fewer than k are used: the page then says only "fewer than k", so that a collector
+    made for one person does not say whether that person has started)."""
+    collectors = list(survey.collectors.annotate(unspent=Count("tokens")).order_by("pk"))
+    for collector in collectors:
+        collector.used = max(0, collector.invitations_issued - collector.unspent)
+        collector.used_below_k = collector.used < survey.disclosure_k
+    return collectors
+
+
+def answers_stored(survey: Survey) -> int:
+    """Every completed questionnaire kept for the survey: added (Responses) and held. For
+    tests and load checks that count what was sent; never for a page, where the held count
+    would date each answer."""
+    return (
+        Response.objects.filter(survey=survey).count()
+        + HeldAnswers.objects.filter(survey=survey).count()
+    )
 
 
 def survey_by_number_or_title(key: str) -> Survey:

@@ -90,8 +90,8 @@ def survey_data_delete(request, pk):
     deleted = services.survey_data_delete(survey=survey, user=request.user)
     messages.success(
         request,
-        f"Deleted {deleted} response{'s' if deleted != 1 else ''} and every unsent "
-        "answer. The survey is closed and empty.",
+        f"Deleted {deleted} response{'s' if deleted != 1 else ''} and every answer not yet "
+        "added. The survey is closed and empty.",
     )
     return redirect(survey)
 

@@ -1,5 +1,6 @@
 """The respondent's pages. They work without JavaScript and set no cookie but CSRF's and the
-draft key, which is random, lives only in this browser and is stored server-side as a hash."""
+draft key, which is random, lives only in this browser until the answers are sent (the answer
+to Send clears it) and is stored server-side as a hash."""
 
 from django.conf import settings
 from django.http import Http404
@@ -28,23 +29,26 @@ def _draft(request, collector: Collector) -> Draft | None:
 def _collector_and_draft(request, slug: str) -> tuple[Collector, Draft | None]:
     """This browser's draft and its collector in one query; without a live draft, the
     collector alone (a 404 if there is none)."""
-    draft = services.draft_for_link(slug=slug, key=request.COOKIES.get(COOKIE, ""))
-    if draft is not None:
-        return draft.collector, draft
-    return _collector(slug), None
+    found = services.draft_for_link(slug=slug, key=request.COOKIES.get(COOKIE, ""))
+    return found or (_collector(slug), None)
 
 
-def _with_draft_cookie(response, collector: Collector, key: str):
+def _with_draft_cookie(response, collector: Collector, key: str, max_age: int | None = None):
     response.set_cookie(
         COOKIE,
         key,
-        max_age=settings.FREEASSOC_DRAFT_DAYS * 86400,
+        max_age=settings.FREEASSOC_DRAFT_DAYS * 86400 if max_age is None else max_age,
         path=reverse("respond:intro", args=[collector.slug]),
         secure=settings.HTTPS,
         httponly=True,
         samesite="Lax",
     )
     return response
+
+
+def _without_draft_cookie(response, collector: Collector):
+    """Sent: the browser forgets the key, so nothing on the device points at the answers."""
+    return _with_draft_cookie(response, collector, "", max_age=0)
 
 
 def _progress(instrument, answers, page=None) -> dict:
@@ -92,7 +96,7 @@ def start(request, slug):
     if request.POST.get("website"):  # a field people never see: only bots fill it in
         return render(request, "surveys/respond/refused.html", _context(collector), status=400)
     draft = _draft(request, collector)
-    if draft and not draft.submitted:
+    if draft:
         page_id = _first_incomplete(collector.survey.instrument, draft.answers)
         return redirect(_page_url(collector, page_id))
     try:
@@ -121,8 +125,6 @@ def page(request, slug, page_id):
     collector, draft = _collector_and_draft(request, slug)
     if draft is None:
         return _no_draft(request, collector)
-    if draft.submitted:
-        return redirect("respond:thanks", slug)
     instrument = collector.survey.instrument
     visible = instrument.visible_pages(draft.answers)
     current = next((p for p in visible if p.id == page_id), None)
@@ -173,10 +175,13 @@ def _saved(request, collector, draft):
 @require_http_methods(["GET", "POST"])
 def review(request, slug):
     collector, draft = _collector_and_draft(request, slug)
+    if draft is None and request.method == "POST":
+        # A second press of Send (a double click, a retry) after the first went through, or
+        # answers that expired: nothing here says which, and nothing is sent twice.
+        page = render(request, "surveys/respond/sent_or_gone.html", _context(collector))
+        return _without_draft_cookie(page, collector)
     if draft is None:
         return _no_draft(request, collector)
-    if draft.submitted:
-        return redirect("respond:thanks", slug)
     instrument = collector.survey.instrument
     error = None
     if request.method == "POST":
@@ -185,11 +190,11 @@ def review(request, slug):
         if hit(request, "submit", settings.FREEASSOC_RATELIMIT_SUBMIT):
             return render(request, "core/rate_limited.html", status=429)
         try:
-            services.draft_submit(draft=draft)
+            services.draft_submit(draft=draft, collector=collector)
         except services.SurveyError as exc:
             error = str(exc)
         else:
-            return redirect("respond:thanks", slug)
+            return _without_draft_cookie(redirect("respond:thanks", slug), collector)
     pages = [
         {
             "page": p,

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from freeassoc.orgs.models import Membership
+from freeassoc.surveys.models import Survey
 from tests.auth import phone_for, second_step_in_browser
 
 from .conftest import DESKTOP, PHONE
@@ -42,9 +43,12 @@ def dashboard_count(page, survey):
     return row.get_by_role("cell").last
 
 
-def test_the_organiser_sees_the_response_count_go_up_when_someone_answers(
+def test_the_organiser_sees_the_response_count_go_up_when_a_group_has_answered(
     new_context, rowan, survey, open_link
 ):
+    """Answers are added in groups of at least k (here 2): the count stays at 0 after the
+    first person sends, and goes to 2 with the second."""
+    Survey.objects.filter(pk=survey.pk).update(disclosure_k=2)
     organiser = new_context(DESKTOP).new_page()
     sign_in(organiser, "rowan")
     expect(dashboard_count(organiser, survey)).to_have_text("0")
@@ -56,14 +60,19 @@ def test_the_organiser_sees_the_response_count_go_up_when_someone_answers(
     link = organiser.get_by_role("link", name=f"/s/{open_link.slug}/")
     expect(link).to_be_visible()  # the open link to share
 
+    expect(organiser.get_by_text("added in groups of at least 2")).to_be_visible()
+
     respondent = new_context(PHONE).new_page()  # someone else, on their phone
     complete(respondent, open_link.slug, PRIVATE_PSYCHOTHERAPIST)
-
     organiser.reload()
-    expect(total).to_have_text("1")
-    expect(organiser.get_by_text(re.compile(r"^1 response so far\.$"))).to_be_visible()
+    expect(total).to_have_text("0")  # held until a second person sends
+
+    complete(new_context(PHONE).new_page(), open_link.slug, PRIVATE_PSYCHOTHERAPIST)
+    organiser.reload()
+    expect(total).to_have_text("2")
+    expect(organiser.get_by_text(re.compile(r"^2 responses so far\.$"))).to_be_visible()
     organiser.get_by_role("link", name="Your surveys").first.click()
-    expect(dashboard_count(organiser, survey)).to_have_text("1")
+    expect(dashboard_count(organiser, survey)).to_have_text("2")
 
 
 def test_no_organiser_page_is_wider_than_a_phone(new_context, rowan, survey, open_link):

@@ -158,6 +158,7 @@ def test_the_schedule_runs_every_purge_and_sweep_that_docs_promise():
     for name in ("drafts_purge", "join_requests_purge", "surgeries_purge"):
         assert scheduled[name] <= hour, name  # docs/privacy.md: within an hour
     assert scheduled["ratelimit_counters_sweep"] <= datetime.timedelta(minutes=1)
+    assert scheduled["residue_sweep"] <= datetime.timedelta(minutes=5)
 
 
 def test_a_worker_reading_a_stale_schedule_does_not_queue_the_run_again(db, settings):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from freeassoc.findings import cache, engine
 from freeassoc.orgs.models import AuditEvent, Membership
-from freeassoc.surveys.models import Draft, Response
+from freeassoc.surveys.models import Draft, HeldAnswers, Response
 from tests.auth import member, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +19,15 @@ def respond(survey, count):
         )  # fmt: skip
 
 
-def test_the_owner_deletes_every_response_and_draft(
+def test_the_owner_deletes_every_response_held_answer_and_draft(
     client, org, survey, open_link, django_capture_on_commit_callbacks
 ):
     owner = member(org, "owen", Membership.Role.OWNER)
     respond(survey, 12)
-    Draft.objects.create(collector=open_link, key_hash="k" * 64, expires_on="2030-01-01")
+    Draft.objects.create(
+        survey=survey, collector_kind="open", key_hash="k" * 64, expires_on="2030-01-01"
+    )
+    HeldAnswers.objects.create(survey=survey, instrument_version=1, answers={"nhs_work": "no"})
     engine.report_for_surveys([survey])
     assert cache.path_for(survey).exists()
     sign_in(client, owner)
@@ -35,7 +38,8 @@ def test_the_owner_deletes_every_response_and_draft(
         )
     assert response.status_code == 302
     assert not Response.objects.filter(survey=survey).exists()
-    assert not Draft.objects.filter(collector__survey=survey).exists()
+    assert not Draft.objects.filter(survey=survey).exists()
+    assert not HeldAnswers.objects.filter(survey=survey).exists()  # closing added none of them
     survey.refresh_from_db()
     assert survey.status == "closed"
     assert not cache.path_for(survey).exists()

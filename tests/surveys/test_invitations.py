@@ -23,7 +23,9 @@ def test_an_organiser_downloads_invitation_links_as_csv(client, organiser, invit
     assert len(rows) == 25
     assert len({row["invitation_link"] for row in rows}) == 25
     assert rows[0]["invitation_link"].startswith(f"http://testserver/s/{invite_collector.slug}/?t=")
-    assert InvitationToken.objects.filter(collector=invite_collector, used=False).count() == 25
+    assert InvitationToken.objects.filter(collector=invite_collector).count() == 25
+    invite_collector.refresh_from_db()
+    assert invite_collector.invitations_issued == 25
 
 
 def _token(client, organiser, collector):
@@ -46,7 +48,7 @@ def test_opening_the_link_does_not_spend_the_invitation(client, organiser, invit
     token = _token(client, organiser, invite_collector)
     page = client.get(f"/s/{invite_collector.slug}/?t={token}")
     assert f'name="t" value="{token}"' in page.text
-    assert not InvitationToken.objects.filter(used=True).exists()
+    assert InvitationToken.objects.count() == 1
 
 
 def test_an_invitation_survey_refuses_people_without_an_invitation(client, invite_collector):

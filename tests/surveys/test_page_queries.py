@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from freeassoc.surveys import instrument as instruments
-from freeassoc.surveys.models import Collector, Draft
+from freeassoc.surveys.models import Collector, Draft, Survey
 
 from .answering import page_data
 
@@ -44,8 +44,12 @@ def test_without_a_draft_the_page_still_says_so_and_an_unknown_survey_is_404(cli
     assert client.get("/s/no-such-link/review/").status_code == 404
 
 
-def test_a_draft_cookie_from_another_survey_link_is_not_used_here(client, open_link, survey):
-    other = Collector.objects.create(survey=survey, kind="open", name="Another link")
+def test_a_draft_cookie_from_another_survey_link_is_not_used_here(client, open_link, org):
+    other_survey = Survey.objects.create(
+        organisation=org, title="Another survey", instrument_slug="surviving-work",
+        instrument_version=1, status=Survey.Status.OPEN,
+    )  # fmt: skip
+    other = Collector.objects.create(survey=other_survey, kind="open", name="Another link")
     client.post(f"/s/{open_link.slug}/start/")
     key = client.cookies["fa_draft"].value
     client.cookies["fa_draft"] = key  # the same key, sent to another link's pages
