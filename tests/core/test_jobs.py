@@ -173,10 +173,9 @@ def test_a_worker_reading_a_stale_schedule_does_not_queue_the_run_again(db, sett
 
 def test_the_schedule_purges_expired_drafts(open_link):
     today = timezone.localdate()
-    Draft.objects.create(collector=open_link, key_hash="a" * 64, expires_on=today)
-    Draft.objects.create(
-        collector=open_link, key_hash="b" * 64, expires_on=today - datetime.timedelta(days=1)
-    )
+    kept = {"survey": open_link.survey, "collector_kind": open_link.kind}
+    Draft.objects.create(**kept, key_hash="a" * 64, expires_on=today)
+    Draft.objects.create(**kept, key_hash="b" * 64, expires_on=today - datetime.timedelta(days=1))
     jobs.schedule_tick(SCHEDULE)  # the tests' backend runs each job as it is queued
     assert list(Draft.objects.values_list("key_hash", flat=True)) == ["a" * 64]
 
