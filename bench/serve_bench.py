@@ -93,6 +93,9 @@ def shell(code: str, env: dict) -> str:
 def gunicorn_settings() -> dict:
     """How `freeassoc serve` runs gunicorn by default: the floor gets the same."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "freeassoc.settings")
+    import django
+
+    django.setup()
     from freeassoc.core.management.commands import serve
 
     options = (
