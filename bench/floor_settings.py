@@ -8,8 +8,6 @@ between the survey's code and Django itself, not between two databases.
 
 import os
 
-import dj_database_url
-
 from freeassoc import settings as site
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "bench-floor-only")
@@ -18,12 +16,7 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = ["bench.floorapp"]
 MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "bench.floor_urls"
-DATABASES = {"default": dict(site.DATABASES["default"])}
-if os.environ.get("DATABASE_URL"):
-    DATABASES["default"] = {
-        **dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600),
-        "CONN_HEALTH_CHECKS": True,
-    }
+DATABASES = site.DATABASES  # the very same connection settings as the site's
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "Europe/London"

@@ -143,6 +143,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Server-side parameters, so that psycopg prepares a statement the second time a
+    # connection runs it: the respondents' page POSTs then skip PostgreSQL's planning of the
+    # draft lookup's joins (bench/serve_bench.py: page POSTs rose from about 0.42 to 0.50 of the
+    # floor). Not for a transaction-pooling proxy such as PgBouncer, which cannot keep
+    # prepared statements: set FREEASSOC_PG_PREPARE=0 there.
+    if envbool("FREEASSOC_PG_PREPARE", True):
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -189,27 +189,25 @@ def draft_for_key(*, collector: Collector, key: str) -> Draft | None:
 
 
 def draft_for_link(*, slug: str, key: str) -> tuple[Collector, Draft] | None:
-    """The collector of the link `slug` (with its survey and organisation) and the live draft
-    of this key on it, in one query: every page POST starts here (the respondents' hot path).
-    The draft does not name a collector, so the link's must be of the draft's survey and kind."""
+    """The collector of the link `slug` (with its survey) and the live draft of this key on it,
+    in one query: every page POST starts here (the respondents' hot path). The draft does not
+    name a collector, so the link's must be of the draft's survey and kind. The organisation is
+    not read: the pages behind this show the survey's title, not its organisation's name."""
     if not key:
         return None
-    collectors = "survey__collectors__"
-    draft = (
-        Draft.objects.select_related("survey__organisation")
-        .filter(
-            key_hash=digest(key),
-            **{f"{collectors}slug": slug, f"{collectors}kind": F("collector_kind")},
-        )
+    link = "survey__collectors__"
+    found = (
+        Draft.objects.select_related("survey")
+        .filter(key_hash=digest(key), **{f"{link}slug": slug, f"{link}kind": F("collector_kind")})
         .annotate(
-            link_pk=F(f"{collectors}pk"),
-            link_name=F(f"{collectors}name"),
-            link_is_active=F(f"{collectors}is_active"),
-            link_issued=F(f"{collectors}invitations_issued"),
-        )
-        .first()
+            link_pk=F(f"{link}pk"),
+            link_name=F(f"{link}name"),
+            link_is_active=F(f"{link}is_active"),
+            link_issued=F(f"{link}invitations_issued"),
+        )[:1]  # key_hash is unique: no ORDER BY needed
     )
-    if _live(draft) is None:
+    draft = _live(found[0] if found else None)
+    if draft is None:
         return None
     collector = Collector(
         pk=draft.link_pk,

@@ -1,5 +1,5 @@
-"""A page POST, the respondents' hot path, reads the collector (with its survey and
-organisation) and the draft in one query, and still behaves as before when there is no draft."""
+"""A page POST, the respondents' hot path, reads the collector (with its survey) and the draft
+in one query, and still behaves as before when there is no draft."""
 
 import datetime
 
@@ -31,7 +31,7 @@ def test_a_page_post_reads_collector_and_draft_in_one_query(client, open_link):
     selects = _selects(captured)
     assert len(selects) == 1, selects
     assert "surveys_draft" in selects[0] and "surveys_collector" in selects[0]
-    assert "orgs_organisation" in selects[0]
+    assert "surveys_survey" in selects[0]
     assert Draft.objects.get().answers["employer_count"] == int(page_data(WORK)["employer_count"])
 
 
