@@ -1,0 +1,74 @@
+"""The cell-key method: published counts carry a small, consistent noise.
+
+The method the ONS used for the 2021 Census and the ABS uses in TableBuilder. Every record
+(a response, a grievance) has a record key, a number from 0 to 255 that looks random. A cell's
+key is the sum of the record keys of the people counted in it, modulo 256, and the noise added
+to the cell's count is read from a fixed table by that key. So:
+
+* the same set of people always gets the same noise, wherever it is published (the base of one
+  figure and the count of another agree, and asking twice gives nothing new);
+* a set that gains or loses anyone gets a new key, and so a noise that has nothing to do with
+  the old one: subtracting two releases, or padding a cell with answers of one's own, gives
+  the difference give or take up to 2 x MAX_NOISE, never exactly.
+
+A record key here is a keyed hash of the record (its coded answers, or a grievance's id) under
+a secret derived from the site's SECRET_KEY: an outsider who knows a record's content, even one
+they wrote, cannot know its key. Two identical records share a key, which gives nothing away.
+Keys are not stored anywhere: nothing new is kept about a respondent.
+
+The noise is -1, 0 or +1 (a quarter, a half and a quarter of the keys). It is small on purpose:
+releases also need many new responses between them, suppression still hides counts under k, and
+the audit (audit.py) checks what an attacker could work out from everything published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+import polars as pl
+from django.conf import settings
+
+MAX_NOISE = 1
+KEYS = 256
+
+# Noise by cell key: a fixed shuffle of 64 x -1, 128 x 0, 64 x +1 (the seed is part of the
+# method: changing it changes every published count).
+PTABLE = np.random.default_rng(20210321).permutation(
+    np.repeat(np.array([-1, 0, 1], dtype=np.int64), [64, 128, 64])
+)
+
+
+def _secret(purpose: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), f"cell-key:{purpose}".encode(), "sha256").digest()
+
+
+def record_keys(frame: pl.DataFrame) -> pl.Series:
+    """A record key for each row of a frame of coded answers, from its content."""
+    if frame.width == 0:
+        return pl.Series("record_key", [], dtype=pl.Int64)
+    secret = _secret("responses")
+    seeds = [int.from_bytes(secret[i : i + 8], "big") >> 1 for i in range(0, 32, 8)]
+    hashed = frame.hash_rows(seed=seeds[0], seed_1=seeds[1], seed_2=seeds[2], seed_3=seeds[3])
+    return (hashed % KEYS).cast(pl.Int64).alias("record_key")
+
+
+def record_key(*parts: object) -> int:
+    """The record key of a record named by its parts (e.g. "grievance", its id)."""
+    text = ":".join(str(p) for p in parts).encode()
+    return hmac.new(_secret("records"), text, hashlib.sha256).digest()[0]
+
+
+def noise(counts: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The noise for cells with these counts and cell keys (sums of record keys, any size).
+    An empty cell has no people and no noise."""
+    counts = np.asarray(counts, dtype=np.int64)
+    out = PTABLE[np.asarray(keys, dtype=np.int64) % KEYS]
+    return np.where(counts > 0, out, 0)
+
+
+def perturb(counts: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Counts with their noise added, never below zero."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.maximum(counts + noise(counts, keys), 0)
