@@ -1,6 +1,7 @@
 """`freeassoc worker`: run queued jobs and the schedule of periodic ones, until stopped."""
 
 import logging
+import signal
 import time
 
 from django.core.management.base import BaseCommand
@@ -37,7 +38,17 @@ class Command(BaseCommand):
             startup_delay=False, max_tasks=None, worker_id=lock.worker_id,
             excluded_queue_names=[],
         )  # fmt: skip
-        worker.configure_signals()
+        # Stopping only clears `running`: the loop ends at its next turn, after the job under
+        # way. (django-tasks-db's own handler exits from inside whatever query is running,
+        # which leaves the connection unusable for releasing the lock.) A second signal forces.
+        def stop(signum, frame):
+            if not worker.running:
+                worker.reset_signals()
+                raise SystemExit(1)
+            worker.running = False
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, stop)
         # Its worker says "starting" and "no more tasks" each time round this loop.
         logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         self.stdout.write(f"Worker {lock.worker_id} started; {len(SCHEDULE)} periodic jobs.")
