@@ -49,9 +49,17 @@ def record_keys(frame: pl.DataFrame) -> pl.Series:
     if frame.width == 0:
         return pl.Series("record_key", [], dtype=pl.Int64)
     secret = _secret("responses")
-    seeds = [int.from_bytes(secret[i : i + 8], "big") >> 1 for i in range(0, 32, 8)]
-    hashed = frame.hash_rows(seed=seeds[0], seed_1=seeds[1], seed_2=seeds[2], seed_3=seeds[3])
-    return (hashed % KEYS).cast(pl.Int64).alias("record_key")
+    seed, mix = (int.from_bytes(secret[i : i + 8], "big") for i in (0, 8))
+    # polars' row hash, seeded with one secret, then mixed with another through splitmix64's
+    # finaliser: the fast hash is not a cryptographic one, the mixing makes its low bits
+    # depend on every bit of both.
+    x = frame.hash_rows(seed=seed >> 1).to_numpy().astype(np.uint64) ^ np.uint64(mix)
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return pl.Series("record_key", (x % np.uint64(KEYS)).astype(np.int64))
 
 
 def record_key(*parts: object) -> int:

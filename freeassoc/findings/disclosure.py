@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from . import stats
+from . import cellkey, stats
 from .engine import ALL, Report, SetCounts
 
 DEFAULT_K = 10
@@ -49,6 +49,7 @@ MIN_BASE = 30  # no percentage on a base under this
 class Rules:
     k: int = DEFAULT_K
     min_base: int = MIN_BASE
+    noise: int = 0  # the most that cell-key noise moves a published count
 
 
 def suppress(
@@ -57,6 +58,7 @@ def suppress(
     indicator_pairs: list[tuple[int, int]],
     everyone: int,
     k: int,
+    also_hide: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which (set, group) counts to suppress: sets x groups, True where hidden.
 
@@ -68,6 +70,8 @@ def suppress(
     published = np.ones_like(counts, dtype=bool)
     published[sets.total_only, 1:] = False
     hidden = np.zeros_like(counts, dtype=bool)
+    if also_hide is not None:
+        hidden |= also_hide & published
     pairs = [(a, b) for a, b in sets.nested if a != b]
 
     def known(s: int, g: int | slice = slice(None)) -> Any:
@@ -132,11 +136,38 @@ def _round(value: float | None, places: int = 1) -> float | None:
     return round(float(value), places)
 
 
+MAX_PERCENT_ERROR = 1.0  # points: a percentage is shown only if its noise moves it less
+
+
+def percent_error(count: int, base: int, noise: int) -> float:
+    """The most, in percentage points, that noise of up to `noise` on a count and on its base
+    can have moved count / base (each worked out from the published figures), rounding to one
+    decimal place included."""
+    if not noise:
+        return 0.05
+    if base <= noise:
+        return float("inf")
+    return 100 * noise * (1 + count / base) / (base - noise) + 0.05
+
+
+def _percent(count: int, base: int, rules: Rules) -> dict[str, float | None]:
+    """A percentage and its Wilson interval, from the published (protected) count and base:
+    none on a base under min_base, or where the noise could have moved it by a point."""
+    if base < rules.min_base or percent_error(count, base, rules.noise) > MAX_PERCENT_ERROR:
+        return {"percent": None, "ci_low": None, "ci_high": None}
+    low, high = stats.wilson(np.array([count]), np.array([base]))
+    return {
+        "percent": _round(100 * count / base),
+        "ci_low": _round(100 * low[0]),
+        "ci_high": _round(100 * high[0]),
+    }
+
+
 def _cell(
     count: int | None, base: int | None, count_known: bool, base_known: bool, rules: Rules
 ) -> dict[str, Any]:
-    """One published figure. Empty groups (a base of 0) are shown as such: they expose no
-    one."""
+    """One published figure, from protected counts. Empty groups (a base of 0) are shown as
+    such: they expose no one."""
     out: dict[str, Any] = {"count": None, "base": None, "percent": None, "ci_low": None,
                            "ci_high": None, "suppressed": False}  # fmt: skip
     if base_known:
@@ -148,11 +179,7 @@ def _cell(
         out["suppressed"] = True
         return out
     out["count"] = int(count)
-    if base >= rules.min_base:
-        low, high = stats.wilson(np.array([count]), np.array([base]))
-        out["percent"] = _round(100 * count / base)
-        out["ci_low"] = _round(100 * low[0])
-        out["ci_high"] = _round(100 * high[0])
+    out.update(_percent(int(count), int(base), rules))
     return out
 
 
@@ -163,11 +190,12 @@ def _band_cell(
     labels: list[tuple[str, str]],
     rules: Rules,
 ) -> dict[str, Any]:
+    """A median band, from the band counts with their noise (never published themselves)."""
     out: dict[str, Any] = {"count": None, "base": int(base) if base_known else None,
                            "percent": None, "ci_low": None, "ci_high": None,
                            "value": None, "value_label": None, "value_ci_low": None,
                            "value_ci_high": None, "suppressed": not base_known}  # fmt: skip
-    if base_known and base >= rules.min_base:
+    if base_known and base >= rules.min_base and band_counts.sum() > 0:
         middle = stats.median_position(band_counts)
         low, high = stats.median_band_interval(band_counts)
         out["value"], out["value_label"] = labels[middle]
@@ -175,9 +203,28 @@ def _band_cell(
     return out
 
 
-def publish(report: Report, k: int = DEFAULT_K, min_base: int = MIN_BASE) -> dict[str, Any]:
-    """The report as publishable, JSON-able data: every rule above applied."""
-    rules = Rules(k=k, min_base=min_base)
+def protected_counts(report: Report) -> np.ndarray:
+    """sets x groups: every count with its cell-key noise. The count of everyone is exact: a
+    release says how many responses it has."""
+    sets = report.sets
+    out = cellkey.perturb(sets.counts, sets.cell_keys)
+    out[sets.index[ALL], 0] = sets.counts[sets.index[ALL], 0]
+    return out
+
+
+def publish(
+    report: Report,
+    k: int = DEFAULT_K,
+    min_base: int = MIN_BASE,
+    *,
+    live: bool = False,
+    also_hide: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The report as publishable, JSON-able data: every rule above applied.
+
+    live: the organisation's own figures, exact and unsuppressed (never public).
+    also_hide: sets x groups, cells to hide besides what the rules hide (the audit's)."""
+    rules = Rules(k=k, min_base=min_base, noise=0 if live else cellkey.MAX_NOISE)
     sets, groups = report.sets, report.groups
     index = sets.index
     breakdowns = list(groups.slices.values())
@@ -186,7 +233,12 @@ def publish(report: Report, k: int = DEFAULT_K, min_base: int = MIN_BASE) -> dic
         for r in report.indicators
         if r.count is not None
     ]
-    hidden = suppress(sets, breakdowns, indicator_pairs, index[ALL], k)
+    if live:
+        hidden = np.zeros_like(sets.counts, dtype=bool)
+        shown = sets.counts
+    else:
+        hidden = suppress(sets, breakdowns, indicator_pairs, index[ALL], k, also_hide)
+        shown = protected_counts(report)
     # A comparison is shown whole or not at all: its test statistic could give a hidden cell
     # away. (Its cells' sets may be published elsewhere too; withholding the comparison does
     # not hide them there, as they are safe numbers in their own right.)
@@ -199,6 +251,9 @@ def publish(report: Report, k: int = DEFAULT_K, min_base: int = MIN_BASE) -> dic
     def is_known(name: str, g: int) -> bool:
         return not hidden[index[name], g]
 
+    def value(name: str, g: int) -> int:
+        return int(shown[index[name], g])
+
     everyone = index[ALL]
     indicators = []
     for result in report.indicators:
@@ -209,17 +264,17 @@ def publish(report: Report, k: int = DEFAULT_K, min_base: int = MIN_BASE) -> dic
                 (o.code, o.label)
                 for o in report.definitions.instrument.questions[ind.question].options
             ]
+            bands = result.band_counts
+            if not live:
+                bands = cellkey.perturb(bands, result.band_keys)
 
-            def cell(g: int, result=result, den=den, labels=labels) -> dict[str, Any]:
-                return _band_cell(
-                    result.band_counts[g], result.base[g], is_known(den, g), labels, rules
-                )
+            def cell(g: int, bands=bands, den=den, labels=labels) -> dict[str, Any]:
+                return _band_cell(bands[g], value(den, g), is_known(den, g), labels, rules)
         else:
 
-            def cell(g: int, result=result, den=den, num=num) -> dict[str, Any]:
-                return _cell(
-                    result.count[g], result.base[g], is_known(num, g), is_known(den, g), rules
-                )
+            def cell(g: int, den=den, num=num) -> dict[str, Any]:
+                return _cell(value(num, g), value(den, g), is_known(num, g), is_known(den, g),
+                             rules)  # fmt: skip
 
         entry = {"id": ind.id, "label": ind.label, "denominator_label": ind.denominator_label,
                  "kind": ind.kind, **cell(0), "breakdowns": {}}  # fmt: skip
@@ -237,45 +292,41 @@ def publish(report: Report, k: int = DEFAULT_K, min_base: int = MIN_BASE) -> dic
     comparisons = []
     for result in report.comparisons:
         c = result.comparison
-        shown = not hidden[comparison_sets[c.id], 0].any()
+        shown_whole = not hidden[comparison_sets[c.id], 0].any()
         entry: dict[str, Any] = {
             "id": c.id, "label": c.label, "denominator_label": c.denominator_label,
-            "suppressed": not shown, "rows": [], "test": None, "statistic": None, "dof": None,
-            "p_value": None,
+            "suppressed": not shown_whole, "rows": [], "test": None, "statistic": None,
+            "dof": None, "p_value": None,
         }  # fmt: skip
-        if shown:
+        if shown_whole:
+            table = np.array(
+                [[value(f"c:{c.id}:{row.code}:{col.code}", 0) for col in c.columns]
+                 for row in c.rows], dtype=np.int64,
+            )  # fmt: skip
             for i, row in enumerate(c.rows):
-                row_base = int(sets.counts[index[f"r:{c.id}:{row.code}"], 0])
+                row_base = value(f"r:{c.id}:{row.code}", 0)
                 entry["rows"].append(
                     {"code": row.code, "label": row.label, "base": row_base, "cells": [
-                        {"code": col.code, "label": col.label, "count": int(result.table[i, j]),
-                         **_percent(int(result.table[i, j]), row_base, rules)}
+                        {"code": col.code, "label": col.label, "count": int(table[i, j]),
+                         **_percent(int(table[i, j]), row_base, rules)}
                         for j, col in enumerate(c.columns)
                     ]}
                 )  # fmt: skip
-            if result.test is not None:
-                entry["test"] = result.test.name
-                entry["statistic"] = _round(result.test.statistic, 3)
-                entry["dof"] = result.test.dof
-                entry["p_value"] = float(f"{result.test.p_value:.3g}")
+            test = stats.independence_test(table)  # on the protected counts
+            if test is not None:
+                entry["test"] = test.name
+                entry["statistic"] = _round(test.statistic, 3)
+                entry["dof"] = test.dof
+                entry["p_value"] = float(f"{test.p_value:.3g}")
         comparisons.append(entry)
 
     return {
         "instrument": report.definitions.instrument.key,
         "k": k,
         "min_base": min_base,
-        "respondents": int(sets.counts[everyone, 0]) if not hidden[everyone, 0] else None,
+        "max_noise": rules.noise,
+        "protected": not live,
+        "respondents": value(ALL, 0) if not hidden[everyone, 0] else None,
         "indicators": indicators,
         "comparisons": comparisons,
-    }
-
-
-def _percent(count: int, base: int, rules: Rules) -> dict[str, float | None]:
-    if base < rules.min_base:
-        return {"percent": None, "ci_low": None, "ci_high": None}
-    low, high = stats.wilson(np.array([count]), np.array([base]))
-    return {
-        "percent": _round(100 * count / base),
-        "ci_low": _round(100 * low[0]),
-        "ci_high": _round(100 * high[0]),
     }

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from . import cellkey, stats
 from . import definitions as defs
-from . import stats
 from .cache import survey_frame
 from .frame import column_types
 
 TOTAL = "total"  # the group of everyone, ahead of the breakdown groups
 ALL = "d:__all__"  # the flag column of every respondent
+KEY = "__record_key"  # each row's record key (cellkey.py)
 
 
 @dataclass
@@ -47,6 +48,9 @@ class SetCounts:
     total_only: np.ndarray  # sets published for the total only (comparison cells)
     nested: list[tuple[int, int]]
     index: dict[str, int] = field(default_factory=dict)  # every column name -> its set
+    # sets x groups: each cell's key for the cell-key method (cellkey.py), the sum of its
+    # records' keys
+    cell_keys: np.ndarray | None = None
 
 
 @dataclass
@@ -55,6 +59,7 @@ class IndicatorResult:
     count: np.ndarray | None  # per group (position 0: total); None for a median band
     base: np.ndarray
     band_counts: np.ndarray | None = None  # median band: groups x bands
+    band_keys: np.ndarray | None = None  # their cell keys
 
     @property
     def percent(self) -> np.ndarray:
@@ -145,33 +150,40 @@ def _flag_expressions(definitions: defs.IndicatorSet) -> list[pl.Expr]:
 
 def _counts_by_group(
     flags: pl.DataFrame, columns: list[str], definitions: defs.IndicatorSet, groups: Groups
-) -> np.ndarray:
-    """columns x groups: how many rows of each flag column are true, in each group."""
-    out = np.zeros((len(columns), len(groups.keys)), dtype=np.int64)
-    out[:, 0] = flags.select(pl.col(columns).sum()).row(0)
-    sums = [pl.col(c).sum() for c in columns]
+) -> tuple[np.ndarray, np.ndarray]:
+    """columns x groups: how many rows of each flag column are true, in each group; and the
+    sum of their record keys."""
+    n = len(columns)
+    out = np.zeros((2 * n, len(groups.keys)), dtype=np.int64)
+    sums = [pl.col(c).sum() for c in columns] + [
+        pl.when(pl.col(c)).then(pl.col(KEY)).otherwise(0).sum().alias(f"k:{c}") for c in columns
+    ]
+    out[:, 0] = flags.select(sums).row(0)
     for b in definitions.breakdowns:
         start = groups.slices[b.question].start
         for row in flags.group_by(f"g:{b.question}").agg(sums).iter_rows():
             out[:, start + row[0]] = row[1:]
-    return out
+    return out[:n], out[n:]
 
 
 def _band_counts(
     flags: pl.DataFrame, ind: defs.Indicator, definitions: defs.IndicatorSet, groups: Groups
-) -> np.ndarray:
-    """groups x bands: respondents in the denominator by the band they chose."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """groups x bands: respondents in the denominator by the band they chose, and the sum of
+    their record keys."""
     bands = len(definitions.instrument.questions[ind.question].options)
     band = pl.col(ind.question).to_physical().cast(pl.Int32).alias("band")  # options in order
     counts = np.zeros((len(groups.keys), bands), dtype=np.int64)
+    keys = np.zeros_like(counts)
     chosen = flags.filter(pl.col(_den(ind.id)) & (band < bands))  # not "prefer_not"
-    for code, n in chosen.group_by(band).len().iter_rows():
-        counts[0, code] = n
+    both = [pl.len(), pl.col(KEY).sum()]
+    for code, n, key in chosen.group_by(band).agg(both).iter_rows():
+        counts[0, code], keys[0, code] = n, key
     for b in definitions.breakdowns:
         start = groups.slices[b.question].start
-        for group, code, n in chosen.group_by(f"g:{b.question}", band).len().iter_rows():
-            counts[start + group, code] = n
-    return counts
+        for group, code, n, key in chosen.group_by(f"g:{b.question}", band).agg(both).iter_rows():
+            counts[start + group, code], keys[start + group, code] = n, key
+    return counts, keys
 
 
 def _nested(flags: pl.DataFrame, columns: list[str], counts: np.ndarray) -> list[tuple[int, int]]:
@@ -202,7 +214,7 @@ def _set_counts(
     grouped = [c for c in flags.columns if c[:2] in {"d:", "n:"}]
     total_only = [c for c in flags.columns if c[:2] in {"c:", "r:"}]
     columns = grouped + total_only
-    counts = _counts_by_group(flags, columns, definitions, groups)
+    counts, keys = _counts_by_group(flags, columns, definitions, groups)
     # Identical columns have identical counts; confirm candidates against the rows.
     first: dict[bytes, int] = {}
     index: dict[str, int] = {}
@@ -228,6 +240,7 @@ def _set_counts(
         total_only=only,
         nested=_nested(flags, kept_columns, set_counts),
         index=index,
+        cell_keys=keys[keep],
     )
     by_column = {name: counts[i] for i, name in enumerate(columns)}
     return sets, by_column
@@ -236,6 +249,7 @@ def _set_counts(
 def compute(frame: pl.DataFrame, definitions: defs.IndicatorSet) -> Report:
     """Every indicator, breakdown and comparison of `definitions` over a frame of answers."""
     groups = _groups(definitions)
+    keys = cellkey.record_keys(frame)
     if missing := definitions.questions - set(frame.columns):
         # A frame without some question (made by hand, say): nobody answered it.
         types = column_types(definitions.instrument, missing)
@@ -252,6 +266,7 @@ def compute(frame: pl.DataFrame, definitions: defs.IndicatorSet) -> Report:
             *_flag_expressions(definitions),
             *[_group_column(b) for b in definitions.breakdowns],
             *[pl.col(q) for q in bands],
+            keys.alias(KEY),
         )
         .collect()
     )
@@ -260,13 +275,9 @@ def compute(frame: pl.DataFrame, definitions: defs.IndicatorSet) -> Report:
     indicators = []
     for ind in definitions.indicators:
         if ind.kind == "median_band":
+            band_counts, band_keys = _band_counts(flags, ind, definitions, groups)
             indicators.append(
-                IndicatorResult(
-                    ind,
-                    None,
-                    by_column[_den(ind.id)],
-                    _band_counts(flags, ind, definitions, groups),
-                )
+                IndicatorResult(ind, None, by_column[_den(ind.id)], band_counts, band_keys)
             )
         else:
             indicators.append(
