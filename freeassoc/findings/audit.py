@@ -288,7 +288,8 @@ def audit(
             highs.changeObjectiveSense(sense)
             highs.run()  # from the last basis: each solve is a few simplex steps
             if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                raise RuntimeError(f"the audit's solver failed: {highs.modelStatusToString(highs.getModelStatus())}")
+                status = highs.modelStatusToString(highs.getModelStatus())
+                raise RuntimeError(f"the audit's solver failed: {status}")
             ends.append(highs.getInfo().objective_function_value)
         low, high = math.ceil(ends[0] - 1e-6), math.floor(ends[1] + 1e-6)
         result.ranges[(a, g)] = (low, high)

@@ -218,13 +218,16 @@ def publish(
     min_base: int = MIN_BASE,
     *,
     live: bool = False,
+    perturbed: bool = False,
     also_hide: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The report as publishable, JSON-able data: every rule above applied.
 
     live: the organisation's own figures, exact and unsuppressed (never public).
+    perturbed: counts carry cell-key noise (cellkey.py). Off until releases (issue 10) are
+    in place: noise on live figures would only change from read to read.
     also_hide: sets x groups, cells to hide besides what the rules hide (the audit's)."""
-    rules = Rules(k=k, min_base=min_base, noise=0 if live else cellkey.MAX_NOISE)
+    rules = Rules(k=k, min_base=min_base, noise=cellkey.MAX_NOISE if perturbed and not live else 0)
     sets, groups = report.sets, report.groups
     index = sets.index
     breakdowns = list(groups.slices.values())
@@ -238,7 +241,7 @@ def publish(
         shown = sets.counts
     else:
         hidden = suppress(sets, breakdowns, indicator_pairs, index[ALL], k, also_hide)
-        shown = protected_counts(report)
+        shown = protected_counts(report) if rules.noise else sets.counts
     # A comparison is shown whole or not at all: its test statistic could give a hidden cell
     # away. (Its cells' sets may be published elsewhere too; withholding the comparison does
     # not hide them there, as they are safe numbers in their own right.)
@@ -265,7 +268,7 @@ def publish(
                 for o in report.definitions.instrument.questions[ind.question].options
             ]
             bands = result.band_counts
-            if not live:
+            if rules.noise:
                 bands = cellkey.perturb(bands, result.band_keys)
 
             def cell(g: int, bands=bands, den=den, labels=labels) -> dict[str, Any]:
@@ -325,7 +328,7 @@ def publish(
         "k": k,
         "min_base": min_base,
         "max_noise": rules.noise,
-        "protected": not live,
+        "perturbed": bool(rules.noise),
         "respondents": value(ALL, 0) if not hidden[everyone, 0] else None,
         "indicators": indicators,
         "comparisons": comparisons,

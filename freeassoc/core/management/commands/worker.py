@@ -38,6 +38,7 @@ class Command(BaseCommand):
             startup_delay=False, max_tasks=None, worker_id=lock.worker_id,
             excluded_queue_names=[],
         )  # fmt: skip
+
         # Stopping only clears `running`: the loop ends at its next turn, after the job under
         # way. (django-tasks-db's own handler exits from inside whatever query is running,
         # which leaves the connection unusable for releasing the lock.) A second signal forces.
