@@ -206,7 +206,10 @@ class _Program:
                             self.eq.append((self.terms(release, other, g), 0.0))
                 continue
             self.le.append((terms, float(value + noise)))
-            self.le.append(({i: -1.0 for i in terms}, float(-(value - noise))))
+            # Every count shown is k or more (smaller ones are suppressed), and the attacker
+            # knows it.
+            low = max(value - noise, release.findings.get("k", 0))
+            self.le.append(({i: -1.0 for i in terms}, float(-low)))
 
     def matrices(self):
         def build(rows):

@@ -203,11 +203,13 @@ def _band_cell(
     return out
 
 
-def protected_counts(report: Report) -> np.ndarray:
-    """sets x groups: every count with its cell-key noise. The count of everyone is exact: a
-    release says how many responses it has."""
+def protected_counts(report: Report, k: int) -> np.ndarray:
+    """sets x groups: every count with its cell-key noise, a count of k or more never shown
+    under k (it would say the noise went down). The count of everyone is exact: a release says
+    how many responses it has."""
     sets = report.sets
     out = cellkey.perturb(sets.counts, sets.cell_keys)
+    out = np.where(sets.counts >= k, np.maximum(out, k), out)
     out[sets.index[ALL], 0] = sets.counts[sets.index[ALL], 0]
     return out
 
@@ -241,7 +243,7 @@ def publish(
         shown = sets.counts
     else:
         hidden = suppress(sets, breakdowns, indicator_pairs, index[ALL], k, also_hide)
-        shown = protected_counts(report) if rules.noise else sets.counts
+        shown = protected_counts(report, k) if rules.noise else sets.counts
     # A comparison is shown whole or not at all: its test statistic could give a hidden cell
     # away. (Its cells' sets may be published elsewhere too; withholding the comparison does
     # not hide them there, as they are safe numbers in their own right.)

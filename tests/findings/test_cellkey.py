@@ -30,6 +30,8 @@ def test_noise_is_the_same_for_the_same_people_and_small(report):
     moved = [key for key, value in first.items() if value != exact[key]]
     assert moved, "no published count carries any noise"
     assert all(abs(first[key] - exact[key]) <= 1 for key in first)
+    # Noise never takes a shown count under k: that would say it went down.
+    assert all(value >= 10 for value in first.values() if value)
 
 
 def test_one_more_respondent_cannot_be_read_off_by_differencing(answers, indicator_set):
@@ -51,6 +53,7 @@ def test_the_audit_finds_a_cell_that_subtraction_pins(report):
     region = naive["indicators"][0]["breakdowns"]["region"]["cells"]
     target = max(range(len(region)), key=lambda i: region[i]["count"] or 0)
     region[target]["count"] = None  # one hidden cell in a breakdown that adds up to its total
+    naive["k"] = 0  # it shows counts under 10 too
     size = int(report.sets.counts[report.sets.index[ALL], 0])
     release = audit.Published(findings=naive, parts={1: size})
     result = audit.audit(structure, release, [], report.sets.counts, k=10, noise=1)
