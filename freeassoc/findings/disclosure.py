@@ -329,8 +329,6 @@ def publish(
         "instrument": report.definitions.instrument.key,
         "k": k,
         "min_base": min_base,
-        "max_noise": rules.noise,
-        "perturbed": bool(rules.noise),
         "respondents": value(ALL, 0) if not hidden[everyone, 0] else None,
         "indicators": indicators,
         "comparisons": comparisons,
