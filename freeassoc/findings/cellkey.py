@@ -17,8 +17,10 @@ they wrote, cannot know its key. Two identical records share a key, which gives 
 Keys are not stored anywhere: nothing new is kept about a respondent.
 
 The noise is -1, 0 or +1 (a quarter, a half and a quarter of the keys). It is small on purpose:
-releases also need many new responses between them, suppression still hides counts under k, and
-the audit (audit.py) checks what an attacker could work out from everything published.
+suppression still hides counts under k, and it is meant to work with releases that need many new
+responses between them and an audit (audit.py) of what an attacker could work out from them.
+No public output uses it yet: disclosure.publish(perturbed=True) is off by default until
+releases exist (issue 10).
 """
 
 from __future__ import annotations

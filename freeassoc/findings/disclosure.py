@@ -58,7 +58,6 @@ def suppress(
     indicator_pairs: list[tuple[int, int]],
     everyone: int,
     k: int,
-    also_hide: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which (set, group) counts to suppress: sets x groups, True where hidden.
 
@@ -70,8 +69,6 @@ def suppress(
     published = np.ones_like(counts, dtype=bool)
     published[sets.total_only, 1:] = False
     hidden = np.zeros_like(counts, dtype=bool)
-    if also_hide is not None:
-        hidden |= also_hide & published
     pairs = [(a, b) for a, b in sets.nested if a != b]
 
     def known(s: int, g: int | slice = slice(None)) -> Any:
@@ -208,6 +205,8 @@ def protected_counts(report: Report, k: int) -> np.ndarray:
     under k (it would say the noise went down). The count of everyone is exact: a release says
     how many responses it has."""
     sets = report.sets
+    if sets.cell_keys is None:
+        raise ValueError("noise needs a report computed with cell_keys=True")
     out = cellkey.perturb(sets.counts, sets.cell_keys)
     out = np.where(sets.counts >= k, np.maximum(out, k), out)
     out[sets.index[ALL], 0] = sets.counts[sets.index[ALL], 0]
@@ -221,14 +220,12 @@ def publish(
     *,
     live: bool = False,
     perturbed: bool = False,
-    also_hide: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The report as publishable, JSON-able data: every rule above applied.
 
     live: the organisation's own figures, exact and unsuppressed (never public).
     perturbed: counts carry cell-key noise (cellkey.py). Off until releases (issue 10) are
-    in place: noise on live figures would only change from read to read.
-    also_hide: sets x groups, cells to hide besides what the rules hide (the audit's)."""
+    in place: noise on live figures would only change from read to read."""
     rules = Rules(k=k, min_base=min_base, noise=cellkey.MAX_NOISE if perturbed and not live else 0)
     sets, groups = report.sets, report.groups
     index = sets.index
@@ -242,7 +239,7 @@ def publish(
         hidden = np.zeros_like(sets.counts, dtype=bool)
         shown = sets.counts
     else:
-        hidden = suppress(sets, breakdowns, indicator_pairs, index[ALL], k, also_hide)
+        hidden = suppress(sets, breakdowns, indicator_pairs, index[ALL], k)
         shown = protected_counts(report, k) if rules.noise else sets.counts
     # A comparison is shown whole or not at all: its test statistic could give a hidden cell
     # away. (Its cells' sets may be published elsewhere too; withholding the comparison does

@@ -150,33 +150,34 @@ def _flag_expressions(definitions: defs.IndicatorSet) -> list[pl.Expr]:
 
 def _counts_by_group(
     flags: pl.DataFrame, columns: list[str], definitions: defs.IndicatorSet, groups: Groups
-) -> tuple[np.ndarray, np.ndarray]:
-    """columns x groups: how many rows of each flag column are true, in each group; and the
-    sum of their record keys."""
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """columns x groups: how many rows of each flag column are true, in each group; and, if
+    the frame has record keys, the sum of theirs."""
     n = len(columns)
-    out = np.zeros((2 * n, len(groups.keys)), dtype=np.int64)
-    sums = [pl.col(c).sum() for c in columns] + [
-        pl.when(pl.col(c)).then(pl.col(KEY)).otherwise(0).sum().alias(f"k:{c}") for c in columns
-    ]
+    sums = [pl.col(c).sum() for c in columns]
+    if KEY in flags.columns:
+        sums += [pl.when(pl.col(c)).then(pl.col(KEY)).otherwise(0).sum().alias(f"k:{c}")
+                 for c in columns]  # fmt: skip
+    out = np.zeros((len(sums), len(groups.keys)), dtype=np.int64)
     out[:, 0] = flags.select(sums).row(0)
     for b in definitions.breakdowns:
         start = groups.slices[b.question].start
         for row in flags.group_by(f"g:{b.question}").agg(sums).iter_rows():
             out[:, start + row[0]] = row[1:]
-    return out[:n], out[n:]
+    return out[:n], (out[n:] if len(sums) > n else None)
 
 
 def _band_counts(
     flags: pl.DataFrame, ind: defs.Indicator, definitions: defs.IndicatorSet, groups: Groups
 ) -> tuple[np.ndarray, np.ndarray]:
     """groups x bands: respondents in the denominator by the band they chose, and the sum of
-    their record keys."""
+    their record keys (zeros if the frame has none)."""
     bands = len(definitions.instrument.questions[ind.question].options)
     band = pl.col(ind.question).to_physical().cast(pl.Int32).alias("band")  # options in order
     counts = np.zeros((len(groups.keys), bands), dtype=np.int64)
     keys = np.zeros_like(counts)
     chosen = flags.filter(pl.col(_den(ind.id)) & (band < bands))  # not "prefer_not"
-    both = [pl.len(), pl.col(KEY).sum()]
+    both = [pl.len(), pl.col(KEY).sum() if KEY in flags.columns else pl.lit(0, pl.Int64)]
     for code, n, key in chosen.group_by(band).agg(both).iter_rows():
         counts[0, code], keys[0, code] = n, key
     for b in definitions.breakdowns:
@@ -240,16 +241,19 @@ def _set_counts(
         total_only=only,
         nested=_nested(flags, kept_columns, set_counts),
         index=index,
-        cell_keys=keys[keep],
+        cell_keys=None if keys is None else keys[keep],
     )
     by_column = {name: counts[i] for i, name in enumerate(columns)}
     return sets, by_column
 
 
-def compute(frame: pl.DataFrame, definitions: defs.IndicatorSet) -> Report:
-    """Every indicator, breakdown and comparison of `definitions` over a frame of answers."""
+def compute(
+    frame: pl.DataFrame, definitions: defs.IndicatorSet, *, cell_keys: bool = False
+) -> Report:
+    """Every indicator, breakdown and comparison of `definitions` over a frame of answers;
+    cell_keys: with each count's cell key too (cellkey.py), which about doubles the time."""
     groups = _groups(definitions)
-    keys = cellkey.record_keys(frame)
+    keys = [cellkey.record_keys(frame).alias(KEY)] if cell_keys else []
     if missing := definitions.questions - set(frame.columns):
         # A frame without some question (made by hand, say): nobody answered it.
         types = column_types(definitions.instrument, missing)
@@ -266,7 +270,7 @@ def compute(frame: pl.DataFrame, definitions: defs.IndicatorSet) -> Report:
             *_flag_expressions(definitions),
             *[_group_column(b) for b in definitions.breakdowns],
             *[pl.col(q) for q in bands],
-            keys.alias(KEY),
+            *keys,
         )
         .collect()
     )

@@ -24,8 +24,9 @@ def report(answers, indicator_set):
     return engine.compute(answers_frame, indicator_set)
 
 
-def compute(answers, indicator_set):
+def compute(answers, indicator_set, **options):
     return engine.compute(
         frame.frame_from_answers(answers, indicator_set.instrument, indicator_set.questions),
         indicator_set,
+        **options,
     )

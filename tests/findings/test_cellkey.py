@@ -2,6 +2,8 @@
 
 import copy
 
+import pytest
+
 from freeassoc.findings import audit, disclosure
 from freeassoc.findings.engine import ALL
 
@@ -22,7 +24,18 @@ def _counts(findings):
     return out
 
 
-def test_noise_is_the_same_for_the_same_people_and_small(report):
+@pytest.fixture(scope="module")
+def keyed(answers, indicator_set):
+    return compute(answers, indicator_set, cell_keys=True)
+
+
+def test_noise_needs_cell_keys(report):
+    with pytest.raises(ValueError, match="cell_keys"):
+        disclosure.publish(report, perturbed=True)
+
+
+def test_noise_is_the_same_for_the_same_people_and_small(keyed):
+    report = keyed
     first = _counts(disclosure.publish(report, perturbed=True))
     again = _counts(disclosure.publish(report, perturbed=True))
     exact = _counts(disclosure.publish(report, live=True))
@@ -35,7 +48,8 @@ def test_noise_is_the_same_for_the_same_people_and_small(report):
 
 
 def test_one_more_respondent_cannot_be_read_off_by_differencing(answers, indicator_set):
-    before, after = compute(answers, indicator_set), compute(answers + answers[:1], indicator_set)
+    before = compute(answers, indicator_set, cell_keys=True)
+    after = compute(answers + answers[:1], indicator_set, cell_keys=True)
     true_before = _counts(disclosure.publish(before, live=True))
     true_after = _counts(disclosure.publish(after, live=True))
     shown_before = _counts(disclosure.publish(before, perturbed=True))
@@ -61,3 +75,17 @@ def test_the_audit_finds_a_cell_that_subtraction_pins(report):
     ((low, high),) = result.ranges.values()
     assert high - low < 10  # the other cells and the total pin it to within the noise
     assert len(result.unprotected) == 1
+
+
+def test_record_keys_depend_on_the_site_secret(answers, indicator_set, settings):
+    """Someone who knows a response's answers (their own, sent through the open link) cannot
+    work out its record key, and so its noise, without the site's secret."""
+    from freeassoc.findings import cellkey, frame
+
+    rows = frame.frame_from_answers(answers, indicator_set.instrument, indicator_set.questions)
+    ours = cellkey.record_keys(rows).to_numpy()
+    settings.SECRET_KEY = "another site's secret" * 3
+    theirs = cellkey.record_keys(rows).to_numpy()
+    # Keys under a different secret agree no more often than chance (1 in 256).
+    assert (ours == theirs).mean() < 0.02
+    assert len(set(ours.tolist())) > 200  # and they spread over the 256 keys
